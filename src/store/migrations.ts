@@ -32,7 +32,7 @@ export const MIGRATIONS: Migration[] = [
       -- One row per distinct conversation. user_hash is HMAC-SHA256(workspace salt, raw user key):
       -- the raw key is never stored. content_hash identifies exact duplicates.
       CREATE TABLE conversations (
-        conversation_id VARCHAR PRIMARY KEY,
+        conversation_id VARCHAR NOT NULL, -- unique by construction: ingest skips ids already stored (an index made bulk loads ~3x slower)
         source_id INTEGER NOT NULL,
         external_id VARCHAR,
         user_hash VARCHAR,
@@ -88,6 +88,16 @@ export const MIGRATIONS: Migration[] = [
         x DOUBLE,
         y DOUBLE,
         PRIMARY KEY (run_id, cluster_id)
+      );
+
+      -- The privacy thresholds applied to a run's clusters and what they hid per level (written by
+      -- applyPrivacyThresholds, read by the report).
+      CREATE TABLE privacy_filters (
+        run_id VARCHAR PRIMARY KEY,
+        min_users INTEGER NOT NULL,
+        min_conversations INTEGER NOT NULL,
+        summary JSON NOT NULL,
+        applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
       );
 
       CREATE TABLE cluster_members (

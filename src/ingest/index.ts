@@ -1,0 +1,237 @@
+// Ingest: read conversation files in any supported format into the workspace tables sources,
+// conversations and messages. Each file is detected, streamed and committed batch by batch, so a file
+// that fails later never takes earlier files (or, outside --strict, its own earlier batches) with it.
+import { statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { Workspace } from '../store/workspace.ts';
+import { startProgress, type Progress } from '../util/progress.ts';
+import { openContainer } from './containers.ts';
+import { detectFormat, formatReader } from './formats/index.ts';
+import { createRejectLog, describeLocation } from './rejects.ts';
+import type { FileSummary, IngestOptions, IngestSummary, RawRecord, Reject } from './types.ts';
+import { createBatchWriter, prepareConversation, type SourceCounts } from './writer.ts';
+
+export type { FileSummary, IngestOptions, IngestSummary } from './types.ts';
+
+const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
+const DEFAULT_BATCH_SIZE = 5000;
+const DETECTION_SAMPLE = 20;
+const USER_HASH_CACHE = 50_000;
+
+export async function ingestFiles(ws: Workspace, files: string[], options: IngestOptions = {}): Promise<IngestSummary> {
+  for (const file of files) {
+    let isFile = false;
+    try {
+      isFile = statSync(file).isFile();
+    } catch {
+      throw new Error(`file not found: ${file}`);
+    }
+    if (!isFile) throw new Error(`not a file: ${file}`);
+  }
+  const rejectNames = new Set<string>();
+  const summaries: FileSummary[] = [];
+  for (const file of files) {
+    const summary = await ingestFile(ws, file, options, rejectNames);
+    summaries.push(summary);
+    if (summary.error && options.strict) {
+      throw new Error(`${summary.error} (nothing from ${file} was kept; earlier files stay loaded)`);
+    }
+  }
+  return {
+    files: summaries,
+    loaded: sum(summaries, (s) => s.loaded),
+    duplicates: sum(summaries, (s) => s.duplicates),
+    rejected: sum(summaries, (s) => s.rejected),
+    failedFiles: summaries.filter((s) => s.error).length,
+  };
+}
+
+async function ingestFile(ws: Workspace, file: string, options: IngestOptions, rejectNames: Set<string>): Promise<FileSummary> {
+  const started = performance.now();
+  const summary: FileSummary = {
+    file, recordsRead: 0, conversationsRead: 0, loaded: 0, duplicates: 0, alreadyLoaded: 0, empty: 0, noUserTurn: 0,
+    rejected: 0, rejectReasons: {}, distinctUsers: 0, languages: {}, seconds: 0,
+  };
+  const rejects = createRejectLog();
+  const progress = createFileProgress(basename(file), options.progress !== false);
+  let sourceId: number | undefined;
+  // A batch is written while the next one is read, so the database work overlaps the parsing.
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    const opened = await openContainer(
+      { file, displayName: file, maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, onProgress: progress.tick, onTotal: progress.setTotal },
+      statSync(file).size,
+    );
+    summary.container = opened.container;
+    const counted = countRecords(opened.records, summary);
+    const { head, rest } = await peek(counted, DETECTION_SAMPLE);
+    const samples = head.filter((item): item is RawRecord => item.kind === 'record').map((item) => item.value);
+    const reader = options.format ? formatReader(options.format) : detectFormat(samples, options);
+    if (!reader) {
+      for (const item of head) if (item.kind === 'reject') rejects.add(item);
+      if (head.length === 0) return summary;
+      throw new Error(
+        samples.length === 0
+          ? `${file}: no readable record among the first ${head.length} to detect the format from`
+          : `${file}: cannot detect the format from the first records (fields: ${fieldsOf(samples)}); pass --format or --messages-field/--text-field`,
+      );
+    }
+    summary.format = reader.name;
+    const inserted = await ws.all<{ source_id: number }>(
+      'INSERT INTO sources (path, format, file_hash, size_bytes) VALUES ($1, $2, $3, $4) RETURNING source_id',
+      [resolve(file), reader.name, '', statSync(file).size],
+    );
+    sourceId = inserted[0].source_id;
+    summary.sourceId = sourceId;
+    const writer = createBatchWriter(ws, sourceId);
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const hashUser = cachedHasher(ws.hashUser);
+    const counts = (): SourceCounts => ({ ...summary, rejected: rejects.total });
+    const flush = async () => {
+      await writing;
+      writing = writer.flush(counts()).then((result) => {
+        summary.loaded += result.loaded;
+        summary.duplicates += result.duplicates;
+        summary.alreadyLoaded += result.alreadyLoaded;
+      });
+      writing.catch(() => {}); // awaited before the next batch, at the end, or on failure
+    };
+    for await (const item of reader.read(prepend(head, rest), options)) {
+      if (item.kind === 'reject') {
+        rejects.add(item);
+        if (options.strict) throw new Error(`${describeLocation(item.location)}: ${item.reason}${item.detail ? ` (${item.detail})` : ''}`);
+        continue;
+      }
+      summary.conversationsRead++;
+      const prepared = prepareConversation(item.conversation, hashUser);
+      if (prepared === 'empty' || prepared === 'no_user_turn') {
+        if (prepared === 'empty') summary.empty++;
+        else summary.noUserTurn++;
+        rejects.note(item.location, prepared === 'empty' ? 'empty conversation (not loaded)' : 'no user turn (not loaded)');
+        continue;
+      }
+      writer.add(prepared);
+      if (writer.size >= batchSize) await flush();
+    }
+    await flush();
+    await writing;
+    const fileHash = await opened.digest();
+    await ws.run("UPDATE sources SET status = 'done', file_hash = $1 WHERE source_id = $2", [fileHash, sourceId]);
+    await describeLoaded(ws, sourceId, summary);
+  } catch (error) {
+    summary.error = oneLine(error);
+    await writing.catch(() => {});
+    if (sourceId !== undefined) await markFailed(ws, sourceId, Boolean(options.strict), summary);
+  } finally {
+    progress.stop();
+    summary.rejected = rejects.total;
+    summary.rejectReasons = rejects.counts;
+    summary.rejectFile = rejects.write(ws.dir, file, rejectNames);
+    summary.seconds = (performance.now() - started) / 1000;
+  }
+  return summary;
+}
+
+/** Under --strict a failed file leaves nothing behind; otherwise its committed batches stay, marked failed. */
+async function markFailed(ws: Workspace, sourceId: number, strict: boolean, summary: FileSummary): Promise<void> {
+  if (strict) {
+    await ws.run('DELETE FROM messages WHERE conversation_id IN (SELECT conversation_id FROM conversations WHERE source_id = $1)', [sourceId]);
+    await ws.run('DELETE FROM conversations WHERE source_id = $1', [sourceId]);
+    summary.loaded = 0;
+  }
+  await ws.run("UPDATE sources SET status = 'failed', conversations_loaded = $1 WHERE source_id = $2", [summary.loaded, sourceId]);
+}
+
+async function describeLoaded(ws: Workspace, sourceId: number, summary: FileSummary): Promise<void> {
+  const [users] = await ws.all<{ n: number }>('SELECT count(DISTINCT user_hash) AS n FROM conversations WHERE source_id = $1', [sourceId]);
+  summary.distinctUsers = users.n;
+  const languages = await ws.all<{ language: string; n: number }>(
+    `SELECT source_language AS language, count(*) AS n FROM conversations
+     WHERE source_id = $1 AND source_language IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1`,
+    [sourceId],
+  );
+  for (const { language, n } of languages) summary.languages[language] = n;
+}
+
+async function* countRecords(records: AsyncIterable<RawRecord | Reject>, summary: FileSummary): AsyncGenerator<RawRecord | Reject> {
+  for await (const item of records) {
+    summary.recordsRead++;
+    yield item;
+  }
+}
+
+async function peek<T>(source: AsyncGenerator<T>, count: number): Promise<{ head: T[]; rest: AsyncGenerator<T> }> {
+  const head: T[] = [];
+  let records = 0;
+  while (records < count && head.length < count * 10) {
+    const next = await source.next();
+    if (next.done) break;
+    head.push(next.value);
+    if ((next.value as { kind: string }).kind === 'record') records++;
+  }
+  return { head, rest: source };
+}
+
+async function* prepend<T>(head: T[], rest: AsyncGenerator<T>): AsyncGenerator<T> {
+  yield* head;
+  yield* rest;
+}
+
+function cachedHasher(hash: (raw: string) => string): (raw: string) => string {
+  const cache = new Map<string, string>();
+  return (raw) => {
+    let hashed = cache.get(raw);
+    if (hashed === undefined) {
+      if (cache.size >= USER_HASH_CACHE) cache.clear();
+      hashed = hash(raw);
+      cache.set(raw, hashed);
+    }
+    return hashed;
+  };
+}
+
+/** Progress in KB for text files (raw bytes read) or rows for Parquet and CSV. */
+function createFileProgress(label: string, enabled: boolean): Progress & { setTotal(total: number, unit?: 'bytes' | 'rows'): void } {
+  let display: Progress | undefined;
+  let unit: 'bytes' | 'rows' = 'bytes';
+  let bytes = 0;
+  let shownKb = 0;
+  return {
+    setTotal(total: number, newUnit: 'bytes' | 'rows' = 'bytes') {
+      unit = newUnit;
+      if (!enabled) return;
+      display = startProgress({ label, total: unit === 'bytes' ? Math.ceil(total / 1024) : total, unit: unit === 'bytes' ? 'KB' : 'rows' });
+    },
+    tick(delta = 1) {
+      if (!display) return;
+      if (unit === 'rows') return display.tick(delta);
+      bytes += delta;
+      const kb = Math.floor(bytes / 1024);
+      if (kb > shownKb) {
+        display.tick(kb - shownKb);
+        shownKb = kb;
+      }
+    },
+    stop() {
+      display?.stop();
+    },
+  };
+}
+
+function fieldsOf(samples: unknown[]): string {
+  const first = samples[0];
+  if (first === null || typeof first !== 'object') return `a ${typeof first}`;
+  return Object.keys(first).slice(0, 12).join(', ') || 'none';
+}
+
+function oneLine(error: unknown): string {
+  const parts: string[] = [];
+  for (let current: unknown = error; current && parts.length < 3; current = current instanceof Error ? current.cause : undefined) {
+    parts.push((current instanceof Error ? current.message : String(current)).split('\n', 1)[0]);
+  }
+  return parts.join(': ');
+}
+
+function sum(summaries: FileSummary[], pick: (s: FileSummary) => number): number {
+  return summaries.reduce((total, s) => total + pick(s), 0);
+}
