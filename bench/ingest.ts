@@ -1,6 +1,6 @@
 // Ingest throughput against a bare read-and-JSON.parse loop over the same generated file, and peak memory
 // on a file and on its first half. Each measurement runs in its own child process so that peak RSS is its own.
-//   node --import tsx bench/ingest.ts [conversations=200000]
+//   node --import tsx bench/ingest.ts [conversations=200000] [rounds=3]
 import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,8 @@ const USERS = 5000;
 interface Measurement {
   conversations: number;
   seconds: number;
+  /** User + system CPU time of the whole process (all threads). */
+  cpuSeconds: number;
   peakRssMb: number;
 }
 
@@ -51,7 +53,7 @@ function loadPool(): { pools: Turn[][][]; description: string } {
 async function generate(file: string, count: number): Promise<string> {
   const { pools, description } = loadPool();
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
   const pick = () => {
     const pool = pools[Math.floor(random() * pools.length)];
     return pool[Math.floor(random() * pool.length)];
@@ -112,13 +114,18 @@ function measure(kind: 'bare' | 'ingest', file: string): Measurement {
 
 async function child(kind: string, file: string): Promise<void> {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const conversations = kind === 'bare' ? await bareLoop(file) : await fullIngest(file);
   const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ conversations, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  const cpu = process.cpuUsage(cpuBefore);
+  const measurement: Measurement = { conversations, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  console.log(JSON.stringify(measurement));
 }
 
+/** Wall time is at the mercy of other load on the machine; CPU time (all threads, user + system) much less so. */
 export async function run(): Promise<void> {
   const count = Number(process.argv[2] ?? 200_000) || 200_000;
+  const rounds = Number(process.argv[3] ?? 3) || 3;
   const dir = join(tmpdir(), 'clio-bench');
   mkdirSync(dir, { recursive: true });
   const full = join(dir, `ingest-${count}.jsonl`);
@@ -126,24 +133,44 @@ export async function run(): Promise<void> {
   const how = await generate(full, count);
   await generate(half, Math.floor(count / 2));
   console.log(`ingest bench: ${count} conversations (${mb(full)} MB) and ${Math.floor(count / 2)} (${mb(half)} MB), generated as: ${how}`);
+  console.log(`bare loop and ingest alternate, ${rounds} rounds on the full file, each run in its own process; figures are medians`);
+  const bare: Measurement[] = [];
+  const ingest: Measurement[] = [];
+  for (let round = 0; round < rounds; round++) {
+    bare.push(measure('bare', full));
+    ingest.push(measure('ingest', full));
+  }
+  const halfIngest = measure('ingest', half);
   const rows: [string, string, Measurement][] = [
-    ['bare read+JSON.parse', full, measure('bare', full)],
-    ['clio ingest', full, measure('ingest', full)],
-    ['bare read+JSON.parse (half)', half, measure('bare', half)],
-    ['clio ingest (half)', half, measure('ingest', half)],
+    ['bare read+JSON.parse', full, median(bare)],
+    ['clio ingest', full, median(ingest)],
+    ['clio ingest (half file)', half, halfIngest],
   ];
-  console.log(`${'run'.padEnd(28)} ${'conv'.padStart(8)} ${'s'.padStart(7)} ${'conv/s'.padStart(9)} ${'MB/s'.padStart(7)} ${'peak RSS MB'.padStart(12)}`);
+  console.log(
+    `${'run'.padEnd(24)} ${'conv'.padStart(8)} ${'wall s'.padStart(7)} ${'conv/s'.padStart(8)} ${'MB/s'.padStart(6)} ${'CPU s'.padStart(6)} ${'CPU us/conv'.padStart(11)} ${'peak RSS MB'.padStart(11)}`,
+  );
   for (const [name, file, m] of rows) {
     console.log(
-      `${name.padEnd(28)} ${String(m.conversations).padStart(8)} ${m.seconds.toFixed(2).padStart(7)} ${Math.round(m.conversations / m.seconds).toString().padStart(9)} ${(Number(mb(file)) / m.seconds).toFixed(1).padStart(7)} ${m.peakRssMb.toFixed(0).padStart(12)}`,
+      `${name.padEnd(24)} ${String(m.conversations).padStart(8)} ${m.seconds.toFixed(2).padStart(7)} ${Math.round(m.conversations / m.seconds).toString().padStart(8)} ${(Number(mb(file)) / m.seconds).toFixed(1).padStart(6)} ${m.cpuSeconds.toFixed(2).padStart(6)} ${((m.cpuSeconds / m.conversations) * 1e6).toFixed(1).padStart(11)} ${m.peakRssMb.toFixed(0).padStart(11)}`,
     );
   }
-  const ratio = rows[0][2].seconds / rows[1][2].seconds;
-  const halfRatio = rows[2][2].seconds / rows[3][2].seconds;
-  console.log(`ingest / bare-loop throughput: ${(ratio * 100).toFixed(0)}% (half file: ${(halfRatio * 100).toFixed(0)}%; target >= 50%)`);
-  console.log(`peak RSS, full vs half file: ${rows[1][2].peakRssMb.toFixed(0)} MB vs ${rows[3][2].peakRssMb.toFixed(0)} MB`);
+  console.log(`wall s per round, bare: ${bare.map((m) => m.seconds.toFixed(2)).join(' ')}; ingest: ${ingest.map((m) => m.seconds.toFixed(2)).join(' ')}`);
+  const wallRatio = rows[0][2].seconds / rows[1][2].seconds;
+  const cpuRatio = rows[0][2].cpuSeconds / rows[1][2].cpuSeconds;
+  console.log(`ingest / bare-loop throughput, ratio of medians: wall ${(wallRatio * 100).toFixed(0)}%, CPU time ${(cpuRatio * 100).toFixed(0)}% (target >= 50%)`);
+  console.log(`peak RSS of ingest, full vs half file: ${rows[1][2].peakRssMb.toFixed(0)} MB vs ${halfIngest.peakRssMb.toFixed(0)} MB`);
   rmSync(full);
   rmSync(half);
+}
+
+/** Per-field medians (each field on its own, so a row may mix runs). */
+function median(runs: Measurement[]): Measurement {
+  const mid = (pick: (m: Measurement) => number) => {
+    const sorted = runs.map(pick).sort((a, b) => a - b);
+    const n = sorted.length;
+    return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  };
+  return { conversations: runs[0].conversations, seconds: mid((m) => m.seconds), cpuSeconds: mid((m) => m.cpuSeconds), peakRssMb: mid((m) => m.peakRssMb) };
 }
 
 function mb(file: string): string {

@@ -1,13 +1,21 @@
 // The `clio` command: thin commands over the pipeline stages. Each command lives in ./commands.
 import { Command } from 'commander';
+import { registerAnalyzeCommand } from './commands/analyze.ts';
+import { registerDemoCommand } from './commands/demo.ts';
+import { registerEvalCommand } from './commands/eval.ts';
 import { registerIngestCommands } from './commands/ingest.ts';
+import { registerReportCommand } from './commands/report.ts';
 
 const program = new Command('clio')
   .description('Privacy-preserving analytics for AI-assistant conversation logs (the Clio method).')
   .version('0.1.0')
   .showHelpAfterError('(run `clio --help` for usage)');
 
+registerDemoCommand(program);
 registerIngestCommands(program);
+registerAnalyzeCommand(program);
+registerReportCommand(program);
+registerEvalCommand(program);
 
 try {
   await program.parseAsync(process.argv);

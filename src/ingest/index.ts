@@ -9,12 +9,14 @@ import { openContainer } from './containers.ts';
 import { detectFormat, formatReader } from './formats/index.ts';
 import { createRejectLog, describeLocation } from './rejects.ts';
 import type { FileSummary, IngestOptions, IngestSummary, RawRecord, Reject } from './types.ts';
-import { createBatchWriter, prepareConversation, type SourceCounts } from './writer.ts';
+import { createBatchWriter, prepareConversation, type BatchWriter, type SourceCounts } from './writer.ts';
 
 export type { FileSummary, IngestOptions, IngestSummary } from './types.ts';
 
 const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
-const DEFAULT_BATCH_SIZE = 5000;
+const DEFAULT_BATCH_SIZE = 50_000;
+/** Conversations looked up and appended at a time (the transaction spans several). */
+const APPEND_SIZE = 5000;
 const DETECTION_SAMPLE = 20;
 const USER_HASH_CACHE = 50_000;
 
@@ -57,6 +59,7 @@ async function ingestFile(ws: Workspace, file: string, options: IngestOptions, r
   let sourceId: number | undefined;
   // A batch is written while the next one is read, so the database work overlaps the parsing.
   let writing: Promise<void> = Promise.resolve();
+  let writer: BatchWriter | undefined;
   try {
     const opened = await openContainer(
       { file, displayName: file, maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, onProgress: progress.tick, onTotal: progress.setTotal },
@@ -83,13 +86,15 @@ async function ingestFile(ws: Workspace, file: string, options: IngestOptions, r
     );
     sourceId = inserted[0].source_id;
     summary.sourceId = sourceId;
-    const writer = createBatchWriter(ws, sourceId);
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const batchWriter = createBatchWriter(ws, sourceId, batchSize);
+    writer = batchWriter;
+    const appendSize = Math.min(batchSize, APPEND_SIZE);
     const hashUser = cachedHasher(ws.hashUser);
     const counts = (): SourceCounts => ({ ...summary, rejected: rejects.total });
-    const flush = async () => {
+    const flush = async (last: boolean) => {
       await writing;
-      writing = writer.flush(counts()).then((result) => {
+      writing = batchWriter.flush(counts(), last).then((result) => {
         summary.loaded += result.loaded;
         summary.duplicates += result.duplicates;
         summary.alreadyLoaded += result.alreadyLoaded;
@@ -110,10 +115,10 @@ async function ingestFile(ws: Workspace, file: string, options: IngestOptions, r
         rejects.note(item.location, prepared === 'empty' ? 'empty conversation (not loaded)' : 'no user turn (not loaded)');
         continue;
       }
-      writer.add(prepared);
-      if (writer.size >= batchSize) await flush();
+      batchWriter.add(prepared);
+      if (batchWriter.size >= appendSize) await flush(false);
     }
-    await flush();
+    await flush(true);
     await writing;
     const fileHash = await opened.digest();
     await ws.run("UPDATE sources SET status = 'done', file_hash = $1 WHERE source_id = $2", [fileHash, sourceId]);
@@ -121,6 +126,7 @@ async function ingestFile(ws: Workspace, file: string, options: IngestOptions, r
   } catch (error) {
     summary.error = oneLine(error);
     await writing.catch(() => {});
+    await writer?.abort();
     if (sourceId !== undefined) await markFailed(ws, sourceId, Boolean(options.strict), summary);
   } finally {
     progress.stop();

@@ -63,7 +63,7 @@ export interface IngestOptions extends ReaderOptions {
   strict?: boolean;
   /** Records larger than this are rejected without being buffered whole (default 16 MB). */
   maxRecordBytes?: number;
-  /** Conversations per database batch (default 5,000). */
+  /** Conversations per database transaction (default 50,000); outside --strict, a failure keeps the transactions committed before it. */
   batchSize?: number;
   /** Show the progress display (default true; CLIO_QUIET=1 silences it anyway). */
   progress?: boolean;

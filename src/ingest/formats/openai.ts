@@ -5,6 +5,7 @@ import { asKey, contentText, isObject, issueToReject, mapRecords, parseTime, rej
 import type { FormatReader } from '../types.ts';
 
 const recordSchema = z.looseObject({ messages: z.array(roleContentMessage) });
+type OpenAIRecord = z.infer<typeof recordSchema>;
 const USED = new Set(['messages', 'id', 'user_id', 'user', 'language', 'lang', 'model', 'created_at', 'created', 'timestamp']);
 
 export const openaiReader: FormatReader = {
@@ -12,9 +13,13 @@ export const openaiReader: FormatReader = {
   detect: (record) => isObject(record) && 'messages' in record,
   read: (records, options) =>
     mapRecords(records, options, (value, location) => {
-      const parsed = recordSchema.safeParse(value);
-      if (!parsed.success) return issueToReject(location, parsed.error.issues);
-      const record = parsed.data;
+      let record: OpenAIRecord;
+      if (hasCommonShape(value)) record = value;
+      else {
+        const parsed = recordSchema.safeParse(value);
+        if (!parsed.success) return issueToReject(location, parsed.error.issues);
+        record = parsed.data;
+      }
       const messages = toMessages(
         record.messages.map((m) => ({ role: m.role, content: contentText(m.content) })),
         'messages',
@@ -31,3 +36,13 @@ export const openaiReader: FormatReader = {
       };
     }),
 };
+
+/** The common shape (string or null contents) checked without zod, which stays the judge, with its messages, of everything else. */
+function hasCommonShape(value: unknown): value is OpenAIRecord {
+  if (!isObject(value) || !Array.isArray(value.messages)) return false;
+  for (const message of value.messages) {
+    if (!isObject(message) || typeof message.role !== 'string') return false;
+    if (typeof message.content !== 'string' && message.content !== undefined && message.content !== null) return false;
+  }
+  return true;
+}

@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { analyze, type AnalyzeResult } from '../../pipeline/analyze.ts';
+import { STAGES, type Stage } from '../../pipeline/runs.ts';
+import { DEFAULT_MIN_CONVERSATIONS, DEFAULT_MIN_USERS } from '../../privacy/thresholds.ts';
+import { writeReport } from '../../report/index.ts';
+import { DEFAULT_WORKSPACE, openWorkspace, type Workspace } from '../../store/workspace.ts';
+
+export const EMBEDDED_MODE_NOTE =
+  'Embedded default mode (no LLM): clusters are named by their distinctive keywords. It cannot write ' +
+  'summaries or descriptions, score concern, extract model facets (request, task) or run the privacy ' +
+  'auditor; configure an LLM provider for those.';
+
+export interface AnalysisFlags {
+  workspace: string;
+  embedder: string;
+  k?: number;
+  levels?: number;
+  top?: number;
+  minUsers: number;
+  minConversations: number;
+  seed: number;
+  from?: Stage;
+  workers?: number;
+  report: boolean;
+}
+
+export const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+};
+
+/** The analysis options shared by `analyze` and `demo`. */
+export function addAnalysisOptions(command: Command): Command {
+  return command
+    .option('--embedder <spec>', 'embedding model: use-lite (packaged, offline) or hf:<model id or local folder>', 'use-lite')
+    .option('--k <n>', 'number of base clusters (default: about one per 100 conversations)', positiveInt)
+    .option('--levels <n>', 'number of hierarchy levels including the base (default: from the corpus size)', positiveInt)
+    .option('--top <n>', 'number of top-level clusters (default: from the corpus size)', positiveInt)
+    .option('--min-users <n>', 'privacy: a cluster is shown only with at least this many distinct users', positiveInt, DEFAULT_MIN_USERS)
+    .option('--min-conversations <n>', 'privacy: ... and at least this many conversations', positiveInt, DEFAULT_MIN_CONVERSATIONS)
+    .option('--seed <n>', 'random seed: the same seed gives the same clusters', positiveInt, 42)
+    .option('--workers <n>', 'worker threads for embedding and k-means (default: 2 or the core count)', positiveInt)
+    .addOption(new Option('--from <stage>', 'redo this stage and every later one').choices([...STAGES]))
+    .option('--no-report', 'do not write the HTML/Markdown/JSON report');
+}
+
+export async function runAnalysis(ws: Workspace, flags: AnalysisFlags): Promise<{ result: AnalyzeResult; files: string[] }> {
+  const log = (line: string) => console.error(line);
+  const result = await analyze(ws, { ...flags, log });
+  const files = flags.report ? (await writeReport(ws, result.runId, { outDir: join(ws.dir, 'reports') })).files : [];
+  printSummary(result, files);
+  return { result, files };
+}
+
+function printSummary(result: AnalyzeResult, files: string[]): void {
+  const p = result.privacy;
+  console.log(`run ${result.runId}: ${result.conversations} conversations, clusters per level (base first): ${result.levelSizes.join(' / ')}`);
+  console.log(
+    `privacy: shown only with >= ${p.minUsers} distinct users and >= ${p.minConversations} conversations` +
+      (p.userIdsPresent ? '' : ' (no user ids in the data: every conversation counts as its own user)'),
+  );
+  for (const level of p.levels) {
+    console.log(`  level ${level.level}: ${level.clusters - level.hiddenClusters} of ${level.clusters} clusters shown, ${level.hiddenConversations} conversations folded into "other"`);
+  }
+  if (result.skipped.length) console.log(`reused from an earlier run: ${result.skipped.join(', ')}`);
+  console.log(EMBEDDED_MODE_NOTE);
+  for (const file of files) console.log(`report: ${file}`);
+}
+
+export function registerAnalyzeCommand(program: Command): void {
+  const command = program
+    .command('analyze')
+    .description('Run the whole pipeline on a workspace: facets, embed, cluster, name, hierarchy, privacy filter, map; then write the report.')
+    .option('-w, --workspace <dir>', 'workspace folder', DEFAULT_WORKSPACE);
+  addAnalysisOptions(command)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ clio analyze --workspace my-logs
+  $ clio analyze --workspace my-logs --k 200 --top 12 --min-users 25
+  $ clio analyze --workspace my-logs --from hierarchy --levels 4
+  $ clio analyze --workspace my-logs --embedder hf:./models/all-mpnet-base-v2`,
+    )
+    .action(async (flags: AnalysisFlags) => {
+      const ws = await openWorkspace({ dir: flags.workspace, mustExist: true });
+      try {
+        await runAnalysis(ws, flags);
+      } finally {
+        ws.close();
+      }
+    });
+}

@@ -1,0 +1,107 @@
+// Spectral embedding of a k-nearest-neighbour graph: rows become their coordinates in the top
+// eigenvectors of the normalised affinity D^-1/2 W D^-1/2 (Ng, Jordan and Weiss), so that groups
+// that are chained through neighbours but not compact in the original space still separate.
+// Eigenvectors by block subspace iteration with Rayleigh-Ritz on (I + S) / 2, whose spectrum lies in
+// [0, 1]. Cost per round: `multipliesPerRound` sparse products (n·k·b each) plus one
+// orthonormalisation (2·n·b²), b = dimensions + oversampling.
+import { createRandom } from '../util/random.ts';
+import { column, createBlock, crossProduct, gaussianBlock, multiplySmall, orthonormalise, symmetricEigen, type ColumnBlock } from './linalg.ts';
+import type { Neighbours } from './knn.ts';
+
+export interface SpectralOptions {
+  dimensions: number;
+  seed: number;
+  rounds?: number;
+  multipliesPerRound?: number;
+}
+
+export interface SymmetricGraph {
+  n: number;
+  indptr: Int32Array;
+  indices: Int32Array;
+  weights: Float64Array;
+}
+
+/** W = (A + Aᵀ) / 2 over the binary kNN connectivity A, then D^-1/2 W D^-1/2. */
+export function normalisedAffinity(neighbours: Neighbours, n: number): SymmetricGraph {
+  const rows: Map<number, number>[] = Array.from({ length: n }, () => new Map());
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < neighbours.k; r++) {
+      const j = neighbours.indices[i * neighbours.k + r];
+      if (j < 0 || j === i) continue;
+      rows[i].set(j, (rows[i].get(j) ?? 0) + 0.5);
+      rows[j].set(i, (rows[j].get(i) ?? 0) + 0.5);
+    }
+  }
+  return normaliseGraph(rows);
+}
+
+/** D^-1/2 W D^-1/2 for symmetric weights given as one map (neighbour -> weight) per node. */
+export function normaliseGraph(rows: Map<number, number>[]): SymmetricGraph {
+  const n = rows.length;
+  const degree = rows.map((row) => [...row.values()].reduce((a, b) => a + b, 0));
+  const indptr = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) indptr[i + 1] = indptr[i] + rows[i].size;
+  const indices = new Int32Array(indptr[n]);
+  const weights = new Float64Array(indptr[n]);
+  for (let i = 0; i < n; i++) {
+    let p = indptr[i];
+    for (const [j, w] of [...rows[i]].sort((a, b) => a[0] - b[0])) {
+      indices[p] = j;
+      weights[p++] = degree[i] > 0 && degree[j] > 0 ? w / Math.sqrt(degree[i] * degree[j]) : 0;
+    }
+  }
+  return { n, indptr, indices, weights };
+}
+
+/** out = (I + S) / 2 · x for every column. */
+function applyShifted(graph: SymmetricGraph, x: ColumnBlock): ColumnBlock {
+  const out = createBlock(x.rows, x.columns);
+  for (let c = 0; c < x.columns; c++) {
+    const source = column(x, c);
+    const target = column(out, c);
+    for (let i = 0; i < graph.n; i++) {
+      let sum = source[i];
+      for (let p = graph.indptr[i]; p < graph.indptr[i + 1]; p++) sum += graph.weights[p] * source[graph.indices[p]];
+      target[i] = sum / 2;
+    }
+  }
+  return out;
+}
+
+/** n x dimensions, row-major, each row L2-normalised. */
+export function spectralEmbedding(neighbours: Neighbours, n: number, options: SpectralOptions): { data: Float32Array; dim: number } {
+  return embedGraph(normalisedAffinity(neighbours, n), options);
+}
+
+/** The top eigenvectors of a normalised graph, as rows (n x dimensions, row-major, L2-normalised). */
+export function embedGraph(graph: SymmetricGraph, options: SpectralOptions): { data: Float32Array; dim: number } {
+  const n = graph.n;
+  const dimensions = Math.max(1, Math.min(options.dimensions, n - 1));
+  const width = Math.min(n, dimensions + Math.max(10, Math.ceil(dimensions * 0.2)));
+  const random = createRandom(options.seed);
+  let q = gaussianBlock(n, width, random);
+  const rounds = options.rounds ?? 20;
+  const multiplies = options.multipliesPerRound ?? 4;
+  for (let round = 0; round < rounds; round++) {
+    for (let m = 0; m < multiplies; m++) q = applyShifted(graph, q);
+    orthonormalise(q, round === rounds - 1 ? 2 : 1);
+  }
+  // Rayleigh-Ritz: the best approximations to the top eigenvectors within span(Q).
+  const projected = crossProduct(q, applyShifted(graph, q));
+  for (let i = 0; i < width; i++) for (let j = 0; j < i; j++) projected[i * width + j] = projected[j * width + i] = (projected[i * width + j] + projected[j * width + i]) / 2;
+  const { vectors } = symmetricEigen(projected, width);
+  const ritz = multiplySmall(q, vectors, width);
+  const data = new Float32Array(n * dimensions);
+  for (let c = 0; c < dimensions; c++) {
+    const source = column(ritz, c);
+    for (let i = 0; i < n; i++) data[i * dimensions + c] = source[i];
+  }
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let c = 0; c < dimensions; c++) sum += data[i * dimensions + c] ** 2;
+    const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+    for (let c = 0; c < dimensions; c++) data[i * dimensions + c] *= scale;
+  }
+  return { data, dim: dimensions };
+}

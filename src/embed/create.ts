@@ -1,0 +1,26 @@
+// Turns the CLI's `--embedder` string into an Embedder: `use-lite` (default) or `hf:<model id or folder>`.
+import { createHuggingFaceEmbedder, HF_PREFIX, type HuggingFaceOptions } from './huggingface.ts';
+import type { Embedder } from './types.ts';
+import { createUseLiteEmbedder, USE_LITE_ID } from './use-lite.ts';
+
+export const DEFAULT_EMBEDDER = USE_LITE_ID;
+
+export interface CreateEmbedderOptions extends Omit<HuggingFaceOptions, 'model'> {
+  /** USE-lite worker threads (default min(2, cores)). */
+  workers?: number;
+}
+
+export function createEmbedder(spec: string, options: CreateEmbedderOptions = {}): Promise<Embedder> {
+  const { workers, batchSize, ...hfOptions } = options;
+  const trimmed = spec.trim();
+  if (trimmed === USE_LITE_ID) return createUseLiteEmbedder({ workers, batchSize });
+  if (trimmed.startsWith(HF_PREFIX) && trimmed.length > HF_PREFIX.length) {
+    return createHuggingFaceEmbedder({ ...hfOptions, batchSize, model: trimmed.slice(HF_PREFIX.length) });
+  }
+  return Promise.reject(
+    new Error(
+      `unknown embedder "${spec}": use "${USE_LITE_ID}" (built in, offline) or "${HF_PREFIX}<model id or folder>" ` +
+        `(e.g. ${HF_PREFIX}Xenova/all-mpnet-base-v2)`,
+    ),
+  );
+}

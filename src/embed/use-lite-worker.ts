@@ -1,0 +1,27 @@
+// Worker thread: loads USE-lite once, then embeds the batches it is sent. Vectors go back as one
+// flat Float32Array whose buffer is transferred, not copied.
+import { parentPort } from 'node:worker_threads';
+import { loadUseLite } from './use-lite-model.ts';
+import type { WorkerReply, WorkerRequest } from './worker-pool.ts';
+
+if (!parentPort) throw new Error('use-lite-worker.ts must run as a worker thread');
+const port = parentPort;
+
+try {
+  const { embedBatch, runtime } = await loadUseLite();
+  port.on('message', async (request: WorkerRequest) => {
+    try {
+      const vectors = await embedBatch(request.texts);
+      port.postMessage({ type: 'result', id: request.id, vectors } satisfies WorkerReply, [vectors.buffer as ArrayBuffer]);
+    } catch (error) {
+      port.postMessage({ type: 'error', id: request.id, message: describe(error) } satisfies WorkerReply);
+    }
+  });
+  port.postMessage({ type: 'ready', runtime } satisfies WorkerReply);
+} catch (error) {
+  port.postMessage({ type: 'failed', message: describe(error) } satisfies WorkerReply);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

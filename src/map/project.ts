@@ -1,0 +1,193 @@
+// 2-D map of the conversations: UMAP with the paper's settings (cosine, 15 neighbours, min_dist 0),
+// seeded so a run is reproducible. umap-js is quadratic-ish and single-threaded, so a large corpus is
+// fitted on a seeded sample and every other point is placed at the similarity-weighted mean of the 2-D
+// positions of its nearest sampled points (an inverted-file search over the sample keeps that fast).
+import { UMAP } from 'umap-js';
+import { createRandom } from '../util/random.ts';
+
+export const DEFAULT_MAP_SAMPLE = 5000;
+const NEIGHBOURS = 15;
+const PLACE_NEIGHBOURS = 8;
+
+export interface ProjectOptions {
+  /** n vectors of `dim` floats, row-major. */
+  vectors: Float32Array;
+  n: number;
+  dim: number;
+  seed: number;
+  /** Points UMAP is fitted on; the rest are placed from their nearest sampled points (default 5,000). */
+  sampleSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** 2-D coordinates, [x0, y0, x1, y1, ...]. */
+export async function projectTo2d(options: ProjectOptions): Promise<Float32Array> {
+  const { n, dim, seed } = options;
+  if (options.vectors.length !== n * dim) throw new Error(`projectTo2d: ${options.vectors.length} floats for ${n} x ${dim}`);
+  const unit = normaliseRows(options.vectors, n, dim);
+  const out = new Float32Array(2 * n);
+  if (n < 4) {
+    for (let i = 0; i < n; i++) out[2 * i] = i; // too few points for a neighbourhood graph: a line
+    return out;
+  }
+  const random = createRandom(seed);
+  const sampleSize = Math.min(n, Math.max(4, options.sampleSize ?? DEFAULT_MAP_SAMPLE));
+  const sample = seededSample(n, sampleSize, random);
+  const rows = Array.from(sample, (i) => Array.from(unit.subarray(i * dim, (i + 1) * dim)));
+  const umap = new UMAP({
+    nComponents: 2,
+    nNeighbors: Math.min(NEIGHBOURS, sampleSize - 1),
+    minDist: 0,
+    distanceFn: cosineDistance,
+    random,
+  });
+  const epochs = umap.initializeFit(rows);
+  const total = epochs + (n - sampleSize);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    umap.step();
+    if (epoch % 10 === 0) {
+      options.onProgress?.(epoch, total);
+      await new Promise((resolve) => setImmediate(resolve)); // let Ctrl-C and progress output through
+    }
+  }
+  const embedding = umap.getEmbedding();
+  const inSample = new Uint8Array(n);
+  sample.forEach((point, k) => {
+    inSample[point] = 1;
+    out[2 * point] = embedding[k][0];
+    out[2 * point + 1] = embedding[k][1];
+  });
+  if (sampleSize < n) placeFromSample({ unit, dim, n, sample, inSample, out, random, onProgress: (done) => options.onProgress?.(epochs + done, total) });
+  options.onProgress?.(total, total);
+  return out;
+}
+
+/** Mean 2-D position of each cluster's members (NaN for an empty cluster). */
+export function clusterCentres(points: Float32Array, assignments: Int32Array, clusterCount: number): Float32Array {
+  const sums = new Float64Array(2 * clusterCount);
+  const counts = new Int32Array(clusterCount);
+  for (let i = 0; i < assignments.length; i++) {
+    const c = assignments[i];
+    if (c < 0 || c >= clusterCount) continue;
+    sums[2 * c] += points[2 * i];
+    sums[2 * c + 1] += points[2 * i + 1];
+    counts[c]++;
+  }
+  const centres = new Float32Array(2 * clusterCount);
+  for (let c = 0; c < clusterCount; c++) {
+    centres[2 * c] = counts[c] ? sums[2 * c] / counts[c] : NaN;
+    centres[2 * c + 1] = counts[c] ? sums[2 * c + 1] / counts[c] : NaN;
+  }
+  return centres;
+}
+
+interface PlaceInput {
+  unit: Float32Array;
+  dim: number;
+  n: number;
+  sample: Int32Array;
+  inSample: Uint8Array;
+  out: Float32Array;
+  random: () => number;
+  onProgress: (done: number) => void;
+}
+
+/**
+ * Inverted-file nearest-neighbour placement: sampled points are bucketed by their most similar of
+ * ~sqrt(sample) pivots; a query scans the buckets of its few most similar pivots only.
+ */
+function placeFromSample(input: PlaceInput): void {
+  const { unit, dim, n, sample, inSample, out, random } = input;
+  const pivotCount = Math.max(1, Math.round(Math.sqrt(sample.length)));
+  const pivots = seededSample(sample.length, pivotCount, random).map((k) => sample[k]);
+  const probes = Math.min(pivotCount, 4);
+  const buckets: number[][] = Array.from({ length: pivotCount }, () => []);
+  for (const point of sample) buckets[nearest(unit, dim, point, pivots, 1)[0]].push(point);
+  let done = 0;
+  for (let i = 0; i < n; i++) {
+    if (inSample[i]) continue;
+    const candidates: number[] = [];
+    for (const bucket of nearest(unit, dim, i, pivots, probes)) for (const point of buckets[bucket]) candidates.push(point);
+    const neighbours = nearest(unit, dim, i, Int32Array.from(candidates), PLACE_NEIGHBOURS);
+    let x = 0;
+    let y = 0;
+    let weightSum = 0;
+    for (const k of neighbours) {
+      const point = candidates[k];
+      const weight = Math.max(1e-6, dot(unit, dim, i, point) + 1) ** 4; // sharpen towards the closest
+      x += weight * out[2 * point];
+      y += weight * out[2 * point + 1];
+      weightSum += weight;
+    }
+    out[2 * i] = x / weightSum;
+    out[2 * i + 1] = y / weightSum;
+    if (++done % 1000 === 0) input.onProgress(done);
+  }
+}
+
+/** Indices into `among` of the k rows most similar (dot product) to row `query`, best first. */
+function nearest(unit: Float32Array, dim: number, query: number, among: Int32Array, k: number): number[] {
+  const best: { index: number; score: number }[] = [];
+  for (let j = 0; j < among.length; j++) {
+    const score = dot(unit, dim, query, among[j]);
+    let at: number;
+    if (best.length < k) {
+      best.push({ index: j, score });
+      at = best.length - 1;
+    } else if (score > best[k - 1].score) {
+      at = k - 1;
+      best[at] = { index: j, score };
+    } else continue;
+    while (at > 0 && best[at - 1].score < score) {
+      [best[at - 1], best[at]] = [best[at], best[at - 1]];
+      at--;
+    }
+  }
+  return best.map((b) => b.index);
+}
+
+function dot(unit: Float32Array, dim: number, a: number, b: number): number {
+  const oa = a * dim;
+  const ob = b * dim;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let d = 0;
+  for (; d + 3 < dim; d += 4) {
+    s0 += unit[oa + d] * unit[ob + d];
+    s1 += unit[oa + d + 1] * unit[ob + d + 1];
+    s2 += unit[oa + d + 2] * unit[ob + d + 2];
+    s3 += unit[oa + d + 3] * unit[ob + d + 3];
+  }
+  for (; d < dim; d++) s0 += unit[oa + d] * unit[ob + d];
+  return s0 + s1 + s2 + s3;
+}
+
+function cosineDistance(a: number[], b: number[]): number {
+  let sum = 0;
+  for (let d = 0; d < a.length; d++) sum += a[d] * b[d];
+  return Math.max(0, 1 - sum); // rows are unit length
+}
+
+function normaliseRows(vectors: Float32Array, n: number, dim: number): Float32Array {
+  const unit = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += vectors[i * dim + d] ** 2;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < dim; d++) unit[i * dim + d] = vectors[i * dim + d] * scale;
+  }
+  return unit;
+}
+
+/** k distinct indices of 0..n-1, sorted, chosen by a seeded partial Fisher-Yates shuffle. */
+function seededSample(n: number, k: number, random: () => number): Int32Array {
+  if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
+  const pool = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(random() * (n - i));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, k).sort();
+}

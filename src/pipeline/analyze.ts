@@ -1,0 +1,191 @@
+// The analysis pipeline, top to bottom: facets -> embed -> cluster -> name -> hierarchy -> privacy -> map.
+// Every stage stores its output in the workspace with the settings that produced it; a rerun with the
+// same settings skips finished stages, and the facet and embedding caches make even an interrupted stage
+// resume where it stopped. `from` forgets a stage and everything after it.
+import { extractFacets } from '../facets/extract.ts';
+import { createEmbedder } from '../embed/create.ts';
+import { embedWithCache } from '../embed/cache.ts';
+import { clusterConversations, type ConversationClusters } from '../cluster/features.ts';
+import { chooseK } from '../cluster/kmeans.ts';
+import { nameClusters } from '../name/index.ts';
+import { buildHierarchy, clusterAffinity } from '../hierarchy/hierarchy.ts';
+import { startProgress } from '../util/progress.ts';
+import { applyPrivacyThresholds, type PrivacySummary } from '../privacy/thresholds.ts';
+import { projectTo2d } from '../map/index.ts';
+import type { Workspace } from '../store/workspace.ts';
+import { isStageDone, markStageDone, markStageStarted, resetStagesFrom, settingsHash, type Stage } from './runs.ts';
+import { loadBaseAssignments, loadDocuments, storedLevelSizes, storedPrivacy, writeBaseClusters, writeLabels, writeMap, writeParentLevel } from './tables.ts';
+
+export interface AnalyzeOptions {
+  /** `use-lite` (default, packaged) or `hf:<model or folder>`. */
+  embedder: string;
+  /** Base clusters; chosen from the corpus size when absent. */
+  k?: number;
+  levels?: number;
+  top?: number;
+  minUsers: number;
+  minConversations: number;
+  seed: number;
+  from?: Stage;
+  workers?: number;
+  log?: (line: string) => void;
+}
+
+export interface AnalyzeResult {
+  runId: string;
+  conversations: number;
+  baseClusters: number;
+  levelSizes: number[];
+  privacy: PrivacySummary;
+  stageSeconds: Partial<Record<Stage, number>>;
+  skipped: Stage[];
+}
+
+export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<AnalyzeResult> {
+  const log = options.log ?? (() => {});
+  const corpus = await corpusFingerprint(ws);
+  if (corpus.conversations === 0) throw new Error(`workspace ${ws.dir} has no conversations; run \`clio ingest FILE\` first`);
+  const k = options.k ?? chooseK(corpus.conversations);
+  const settings = {
+    corpus: corpus.hash,
+    embedder: options.embedder,
+    k,
+    levels: options.levels ?? null,
+    top: options.top ?? null,
+    minUsers: options.minUsers,
+    minConversations: options.minConversations,
+    seed: options.seed,
+  };
+  const runId = settingsHash(settings).slice(0, 12);
+  if (options.from) await resetStagesFrom(ws, runId, options.from);
+  const stageSeconds: AnalyzeResult['stageSeconds'] = {};
+  const skipped: Stage[] = [];
+
+  /** Runs `compute` unless the stage already finished for these settings. */
+  const stage = async (name: Stage, compute: () => Promise<unknown>): Promise<void> => {
+    const hash = settingsHash(settings);
+    if (await isStageDone(ws, runId, name, hash)) {
+      skipped.push(name);
+      log(`${name}: already done for these settings, skipped`);
+      return;
+    }
+    const started = performance.now();
+    await markStageStarted(ws, runId, name, settings);
+    const stats = await compute();
+    await markStageDone(ws, runId, name, stats);
+    stageSeconds[name] = (performance.now() - started) / 1000;
+    log(`${name}: done in ${stageSeconds[name]!.toFixed(1)} s`);
+  };
+
+  await stage('facets', async () => {
+    const progress = startProgress({ label: 'facets', unit: 'conversations' });
+    let last = 0;
+    const stats = await extractFacets(ws, {
+      onProgress: (done, total) => {
+        progress.setTotal(total);
+        progress.tick(done - last);
+        last = done;
+      },
+    });
+    progress.stop();
+    return stats;
+  });
+  const docs = await loadDocuments(ws);
+
+  let vectors: Float32Array | undefined;
+  let dim = 0;
+  const embedAll = async () => {
+    const embedder = await createEmbedder(options.embedder, { workers: options.workers });
+    let embedded = 0;
+    try {
+      const rows = await embedWithCache(ws, embedder, docs.texts, { label: 'embed', onProgress: (done) => (embedded = done) });
+      dim = embedder.dimensions;
+      vectors = flatten(rows, dim);
+    } finally {
+      await embedder.close();
+    }
+    return { texts: docs.texts.length, embedded, model: options.embedder };
+  };
+  await stage('embed', embedAll);
+  const ensureVectors = async (): Promise<Float32Array> => {
+    if (!vectors) await embedAll();
+    return vectors!;
+  };
+
+  // k-means is deterministic for a seed, so a later stage that needs the clustering in memory after a
+  // resumed run recomputes it instead of storing the feature space.
+  let clusters: ConversationClusters | undefined;
+  const ensureClusters = async (): Promise<ConversationClusters> => {
+    clusters ??= await clusterConversations({ texts: docs.texts, embeddings: await ensureVectors(), dim, k, seed: options.seed, workers: options.workers });
+    return clusters;
+  };
+  await stage('cluster', async () => {
+    const result = await ensureClusters();
+    await writeBaseClusters(ws, runId, docs, result.assignments, k);
+    return { k, inertia: result.inertia, steps: result.features.steps };
+  });
+  const assignments = clusters?.assignments ?? (await loadBaseAssignments(ws, runId, docs));
+
+  await stage('name', async () => {
+    const labels = nameClusters({ texts: docs.texts, users: docs.users, assignments, clusterCount: k, minUsers: options.minUsers });
+    await writeLabels(ws, runId, 0, labels);
+    return { named: labels.length };
+  });
+
+  await stage('hierarchy', async () => {
+    const result = await ensureClusters();
+    const affinity = result.features.neighbours && clusterAffinity(result.features.neighbours, result.assignments, k);
+    const levels = buildHierarchy({ centroids: result.embeddingCentroids, dim, sizes: result.sizes, affinity, levels: options.levels, top: options.top, seed: options.seed });
+    let below = assignments;
+    for (const level of levels) {
+      const memberOf = composeAssignments(below, level.parentOf);
+      const labels = nameClusters({ texts: docs.texts, users: docs.users, assignments: memberOf, clusterCount: level.size, minUsers: options.minUsers });
+      await writeParentLevel(ws, runId, level.level, level.parentOf, level.size, labels, docs, memberOf);
+      below = memberOf;
+    }
+    return { levelSizes: [k, ...levels.map((l) => l.size)] };
+  });
+
+  let privacy: PrivacySummary | undefined;
+  await stage('privacy', async () => {
+    privacy = await applyPrivacyThresholds(ws, runId, { minUsers: options.minUsers, minConversations: options.minConversations });
+    return privacy;
+  });
+
+  await stage('map', async () => {
+    const data = await ensureVectors();
+    const points = await projectTo2d({ vectors: data, n: docs.ids.length, dim, seed: options.seed });
+    await writeMap(ws, runId, docs, points);
+    return { points: docs.ids.length };
+  });
+
+  return {
+    runId,
+    conversations: docs.ids.length,
+    baseClusters: k,
+    levelSizes: await storedLevelSizes(ws, runId),
+    privacy: privacy ?? (await storedPrivacy(ws, runId)),
+    stageSeconds,
+    skipped,
+  };
+}
+
+async function corpusFingerprint(ws: Workspace): Promise<{ conversations: number; hash: string }> {
+  const [row] = await ws.all<{ n: number; h: string }>(
+    `SELECT count(*) AS n, coalesce(bit_xor(hash(conversation_id)), 0)::VARCHAR AS h FROM conversations`,
+  );
+  return { conversations: row.n, hash: `${row.n}:${row.h}` };
+}
+
+function flatten(rows: Float32Array[], dim: number): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  rows.forEach((row, i) => out.set(row, i * dim));
+  return out;
+}
+
+/** Conversation -> cluster at the next level, through the level's parent map. */
+function composeAssignments(below: Int32Array, parentOf: Int32Array): Int32Array {
+  const out = new Int32Array(below.length);
+  for (let i = 0; i < below.length; i++) out[i] = parentOf[below[i]];
+  return out;
+}

@@ -1,0 +1,216 @@
+// What a report shows, read from the workspace tables only: visible clusters, aggregate counts and the
+// privacy settings. Never conversation text, request_text, or anything about hidden clusters beyond
+// the number of conversations folded into their parent's "other". Breakdown categories (a language,
+// a turn-count band) reached by fewer users than the threshold are folded into "other" too.
+import type { Workspace } from '../store/workspace.ts';
+import type { PrivacySummary } from '../privacy/thresholds.ts';
+
+export interface Count {
+  value: string;
+  count: number;
+}
+
+export interface Folded {
+  /** Hidden child clusters folded into this "other" line. */
+  clusters: number;
+  conversations: number;
+}
+
+export interface ReportCluster {
+  id: string;
+  level: number;
+  name: string;
+  description: string;
+  terms: string[];
+  size: number;
+  distinctUsers: number;
+  shareOfCorpus: number;
+  shareOfParent: number;
+  x: number | null;
+  y: number | null;
+  languages: Count[];
+  turns: Count[];
+  other: Folded;
+  children: ReportCluster[];
+}
+
+export interface ReportModel {
+  runId: string;
+  generatedAt: string;
+  mode: { name: 'keyword'; summary: string; cannot: string[] };
+  privacy: PrivacySummary;
+  corpus: {
+    conversations: number;
+    clusteredConversations: number;
+    /** Distinct users; null when the data has no user ids. */
+    users: number | null;
+    firstDate: string | null;
+    lastDate: string | null;
+    languages: Count[];
+    turns: Count[];
+  };
+  levels: number;
+  tree: ReportCluster[];
+  /** Top-level clusters below the thresholds (conversations that are clustered but in no shown top cluster). */
+  other: Folded;
+  stages: { stage: string; status: string; startedAt: string | null; finishedAt: string | null }[];
+}
+
+const KEYWORD_MODE: ReportModel['mode'] = {
+  name: 'keyword',
+  summary:
+    'Embedded default: no language model was used. Clusters come from sentence embeddings and k-means; names are the most distinctive keywords of each cluster, taken only from words used by at least the threshold number of distinct users.',
+  cannot: [
+    'no model-written cluster names or summaries (names are keyword lists, not sentences)',
+    'no model-extracted facets such as the request or task (clusters are built on the scrubbed user turns)',
+    'no concern (harm) score per conversation or cluster',
+    'no privacy auditor reviewing cluster names (privacy rests on the thresholds and the keyword rule)',
+  ],
+};
+
+const TURN_BANDS = `CASE WHEN t < 2 THEN '1' WHEN t < 3 THEN '2' WHEN t < 5 THEN '3-4' WHEN t < 10 THEN '5-9' WHEN t < 20 THEN '10-19' ELSE '20+' END`;
+const TURN_ORDER = ['1', '2', '3-4', '5-9', '10-19', '20+'];
+
+export async function loadReportModel(ws: Workspace, runId: string): Promise<ReportModel> {
+  const [filter] = await ws.all<{ summary: string }>('SELECT summary FROM privacy_filters WHERE run_id = $1', [runId]);
+  if (!filter) throw new Error(`privacy thresholds have not been applied to run ${runId}; a report is only written after them`);
+  const privacy = JSON.parse(String(filter.summary)) as PrivacySummary;
+  const minUsers = privacy.minUsers;
+
+  const clusters = await ws.all<{
+    cluster_id: string; level: number; parent_id: string | null; name: string | null; description: string | null;
+    terms: string | null; size: number; distinct_users: number; visible: boolean; x: number | null; y: number | null;
+  }>('SELECT cluster_id, level, parent_id, name, description, terms, size, distinct_users, visible, x, y FROM clusters WHERE run_id = $1 ORDER BY size DESC, cluster_id', [runId]);
+  const breakdowns = await loadBreakdowns(ws, runId, minUsers);
+  const [corpusRow] = await ws.all<{ conversations: number; users: number; first: string | null; last: string | null }>(
+    `SELECT count(*) AS conversations, count(DISTINCT user_hash) AS users,
+            strftime(min(created_at), '%Y-%m-%d') AS first, strftime(max(created_at), '%Y-%m-%d') AS last
+     FROM conversations`,
+  );
+  const clusteredConversations = privacy.conversations;
+
+  const nodes = new Map<string, ReportCluster>();
+  for (const row of clusters) {
+    if (!row.visible) continue;
+    const breakdown = breakdowns.get(row.cluster_id);
+    nodes.set(row.cluster_id, {
+      id: row.cluster_id,
+      level: row.level,
+      name: row.name ?? '(unnamed)',
+      description: row.description ?? '',
+      terms: parseTerms(row.terms),
+      size: row.size,
+      distinctUsers: row.distinct_users,
+      shareOfCorpus: row.size / Math.max(1, corpusRow.conversations),
+      shareOfParent: 0,
+      x: row.x,
+      y: row.y,
+      languages: breakdown?.languages ?? [],
+      turns: breakdown?.turns ?? [],
+      other: { clusters: 0, conversations: 0 },
+      children: [],
+    });
+  }
+  const tree: ReportCluster[] = [];
+  const other: Folded = { clusters: 0, conversations: 0 };
+  for (const row of clusters) {
+    const parent = row.parent_id === null ? undefined : nodes.get(row.parent_id);
+    if (row.parent_id !== null && !parent) continue; // under a hidden parent: already folded with it
+    const folded = parent ? parent.other : other;
+    const node = nodes.get(row.cluster_id);
+    if (!node) {
+      folded.clusters++;
+      folded.conversations += row.size;
+      continue;
+    }
+    node.shareOfParent = row.size / Math.max(1, parent ? parent.size : clusteredConversations);
+    (parent ? parent.children : tree).push(node);
+  }
+  const stages = await ws.all<ReportModel['stages'][number]>(
+    `SELECT stage, status, strftime(started_at, '%Y-%m-%d %H:%M:%S') AS startedAt, strftime(finished_at, '%Y-%m-%d %H:%M:%S') AS finishedAt
+     FROM runs WHERE run_id = $1 ORDER BY started_at`,
+    [runId],
+  );
+  const corpusBreakdown = breakdowns.get('') ?? { languages: [], turns: [] };
+  return {
+    runId,
+    generatedAt: new Date().toISOString(),
+    mode: KEYWORD_MODE,
+    privacy,
+    corpus: {
+      conversations: corpusRow.conversations,
+      clusteredConversations,
+      users: privacy.userIdsPresent ? corpusRow.users : null,
+      firstDate: corpusRow.first,
+      lastDate: corpusRow.last,
+      languages: corpusBreakdown.languages,
+      turns: corpusBreakdown.turns,
+    },
+    levels: new Set(clusters.map((c) => c.level)).size,
+    tree,
+    other,
+    stages,
+  };
+}
+
+/**
+ * Language and turn-band counts per visible cluster (key '' = the whole corpus). A category with fewer
+ * distinct users than the threshold inside its cluster goes to 'other', so a rare language cannot
+ * single out the few people who wrote in it.
+ */
+async function loadBreakdowns(ws: Workspace, runId: string, minUsers: number): Promise<Map<string, { languages: Count[]; turns: Count[] }>> {
+  const rows = await ws.all<{ cluster_id: string; facet: string; value: string; n: number; users: number }>(
+    `WITH RECURSIVE up(conversation_id, cluster_id) AS (
+       SELECT m.conversation_id, m.cluster_id FROM cluster_members m WHERE m.run_id = $1
+       UNION ALL
+       SELECT up.conversation_id, k.parent_id FROM up JOIN clusters k ON k.run_id = $1 AND k.cluster_id = up.cluster_id
+       WHERE k.parent_id IS NOT NULL
+     ),
+     shown AS (
+       SELECT up.conversation_id, up.cluster_id FROM up JOIN clusters k ON k.run_id = $1 AND k.cluster_id = up.cluster_id AND k.visible
+       UNION ALL SELECT conversation_id, '' FROM conversations
+     ),
+     language AS (SELECT conversation_id, any_value(value_text) AS value FROM facets WHERE facet = 'language' GROUP BY conversation_id),
+     turns AS (SELECT conversation_id, any_value(value_number) AS value FROM facets WHERE facet = 'turns' GROUP BY conversation_id),
+     enriched AS (
+       SELECT s.cluster_id, coalesce(c.user_hash, 'conversation:' || c.conversation_id) AS user_key,
+              coalesce(l.value, 'und') AS language, coalesce(t.value, c.turns) AS t
+       FROM shown s JOIN conversations c USING (conversation_id)
+       LEFT JOIN language l USING (conversation_id) LEFT JOIN turns t USING (conversation_id)
+     )
+     SELECT cluster_id, 'language' AS facet, language AS value, count(*) AS n, count(DISTINCT user_key) AS users FROM enriched GROUP BY ALL
+     UNION ALL
+     SELECT cluster_id, 'turns' AS facet, ${TURN_BANDS} AS value, count(*) AS n, count(DISTINCT user_key) AS users FROM enriched GROUP BY ALL`,
+    [runId],
+  );
+  const byCluster = new Map<string, { languages: Count[]; turns: Count[] }>();
+  for (const row of rows) {
+    let entry = byCluster.get(row.cluster_id);
+    if (!entry) byCluster.set(row.cluster_id, (entry = { languages: [], turns: [] }));
+    const list = row.facet === 'language' ? entry.languages : entry.turns;
+    const value = row.users >= minUsers ? row.value : 'other';
+    const existing = list.find((c) => c.value === value);
+    if (existing) existing.count += row.n;
+    else list.push({ value, count: row.n });
+  }
+  for (const entry of byCluster.values()) {
+    entry.languages.sort((a, b) => Number(a.value === 'other') - Number(b.value === 'other') || b.count - a.count);
+    entry.turns.sort((a, b) => rank(a.value) - rank(b.value));
+  }
+  return byCluster;
+}
+
+function rank(band: string): number {
+  const index = TURN_ORDER.indexOf(band);
+  return index < 0 ? TURN_ORDER.length : index;
+}
+
+function parseTerms(raw: unknown): string[] {
+  if (raw === null || raw === undefined) return [];
+  try {
+    const parsed: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    return Array.isArray(parsed) ? parsed.map(String) : [];
+  } catch {
+    return [];
+  }
+}

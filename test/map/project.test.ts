@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { clusterCentres, projectTo2d } from '../../src/map/project.ts';
+import { createRandom } from '../../src/util/random.ts';
+
+/** `blobs` tight Gaussian blobs around random unit centres in `dim` dimensions. */
+function blobs(options: { blobs: number; perBlob: number; dim: number; seed: number }) {
+  const random = createRandom(options.seed);
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const n = options.blobs * options.perBlob;
+  const vectors = new Float32Array(n * options.dim);
+  const labels = new Int32Array(n);
+  for (let b = 0; b < options.blobs; b++) {
+    const centre = Array.from({ length: options.dim }, gaussian);
+    for (let i = 0; i < options.perBlob; i++) {
+      const row = b * options.perBlob + i;
+      labels[row] = b;
+      for (let d = 0; d < options.dim; d++) vectors[row * options.dim + d] = centre[d] + 0.15 * gaussian();
+    }
+  }
+  return { vectors, labels, n };
+}
+
+/** Share of points whose nearest 2-D neighbour (other than itself) has the same label. */
+function neighbourAgreement(points: Float32Array, labels: Int32Array): number {
+  let agree = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = -1;
+    let bestDistance = Infinity;
+    for (let j = 0; j < labels.length; j++) {
+      if (j === i) continue;
+      const distance = (points[2 * i] - points[2 * j]) ** 2 + (points[2 * i + 1] - points[2 * j + 1]) ** 2;
+      if (distance < bestDistance) [best, bestDistance] = [j, distance];
+    }
+    if (labels[best] === labels[i]) agree++;
+  }
+  return agree / labels.length;
+}
+
+test('well-separated blobs stay separated in 2-D, for fitted and for placed points', async () => {
+  const data = blobs({ blobs: 5, perBlob: 80, dim: 32, seed: 3 });
+  for (const sampleSize of [400, 150]) {
+    const points = await projectTo2d({ vectors: data.vectors, n: data.n, dim: 32, seed: 1, sampleSize });
+    assert.equal(points.length, 2 * data.n);
+    assert.ok(points.every(Number.isFinite));
+    const agreement = neighbourAgreement(points, data.labels);
+    assert.ok(agreement > 0.97, `sample ${sampleSize}: nearest-neighbour label agreement ${agreement}`);
+  }
+});
+
+test('the same seed gives the same map; another seed a different one', async () => {
+  const data = blobs({ blobs: 3, perBlob: 40, dim: 16, seed: 4 });
+  const options = { vectors: data.vectors, n: data.n, dim: 16, sampleSize: 80 };
+  const a = await projectTo2d({ ...options, seed: 7 });
+  const b = await projectTo2d({ ...options, seed: 7 });
+  const c = await projectTo2d({ ...options, seed: 8 });
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
+
+test('tiny inputs and cluster centres', async () => {
+  assert.deepEqual(await projectTo2d({ vectors: new Float32Array(4), n: 2, dim: 2, seed: 1 }), Float32Array.from([0, 0, 1, 0]));
+  await assert.rejects(projectTo2d({ vectors: new Float32Array(5), n: 2, dim: 2, seed: 1 }), /5 floats/);
+  const centres = clusterCentres(Float32Array.from([0, 0, 2, 2, 10, 10]), Int32Array.from([0, 0, 1]), 3);
+  assert.deepEqual(Array.from(centres.slice(0, 4)), [1, 1, 10, 10]);
+  assert.ok(Number.isNaN(centres[4]));
+});
