@@ -50,7 +50,7 @@ function loadPool(): { pools: Turn[][][]; description: string } {
 }
 
 /** Each conversation: the first turn of one random source conversation followed by the rest of another, a user from a pool, a time. */
-async function generate(file: string, count: number): Promise<string> {
+export async function generate(file: string, count: number): Promise<string> {
   const { pools, description } = loadPool();
   let seed = 42;
   const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);

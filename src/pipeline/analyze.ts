@@ -29,6 +29,8 @@ export interface AnalyzeOptions {
   from?: Stage;
   workers?: number;
   log?: (line: string) => void;
+  /** Called when a stage starts computing and when it finishes (not for skipped stages). */
+  onStage?: (stage: Stage, phase: 'start' | 'end') => void;
 }
 
 export interface AnalyzeResult {
@@ -70,9 +72,11 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
       return;
     }
     const started = performance.now();
+    options.onStage?.(name, 'start');
     await markStageStarted(ws, runId, name, settings);
     const stats = await compute();
     await markStageDone(ws, runId, name, stats);
+    options.onStage?.(name, 'end');
     stageSeconds[name] = (performance.now() - started) / 1000;
     log(`${name}: done in ${stageSeconds[name]!.toFixed(1)} s`);
   };
