@@ -13,6 +13,11 @@ export interface SpectralOptions {
   seed: number;
   rounds?: number;
   multipliesPerRound?: number;
+  /**
+   * Scale each eigenvector by its eigenvalue (of (I + S) / 2) to this power before the rows are
+   * normalised (diffusion-map style), so weak directions count less. Default 0: unscaled.
+   */
+  eigenvaluePower?: number;
 }
 
 export interface SymmetricGraph {
@@ -90,12 +95,14 @@ export function embedGraph(graph: SymmetricGraph, options: SpectralOptions): { d
   // Rayleigh-Ritz: the best approximations to the top eigenvectors within span(Q).
   const projected = crossProduct(q, applyShifted(graph, q));
   for (let i = 0; i < width; i++) for (let j = 0; j < i; j++) projected[i * width + j] = projected[j * width + i] = (projected[i * width + j] + projected[j * width + i]) / 2;
-  const { vectors } = symmetricEigen(projected, width);
+  const { values, vectors } = symmetricEigen(projected, width);
   const ritz = multiplySmall(q, vectors, width);
   const data = new Float32Array(n * dimensions);
+  const power = options.eigenvaluePower ?? 0;
   for (let c = 0; c < dimensions; c++) {
     const source = column(ritz, c);
-    for (let i = 0; i < n; i++) data[i * dimensions + c] = source[i];
+    const scale = power === 0 ? 1 : Math.max(values[c], 0) ** power;
+    for (let i = 0; i < n; i++) data[i * dimensions + c] = source[i] * scale;
   }
   for (let i = 0; i < n; i++) {
     let sum = 0;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { clusterConversations } from '../cluster/features.ts';
 import { kmeans } from '../cluster/kmeans.ts';
 import { createEmbedder } from '../embed/create.ts';
-import { assignmentsByLevel, buildHierarchy, clusterAffinity } from '../hierarchy/hierarchy.ts';
+import { assignmentsByLevel, buildHierarchy } from '../hierarchy/hierarchy.ts';
+import { clusterTermCounts } from '../hierarchy/terms.ts';
 import { sha256 } from '../util/hash.ts';
 import { startProgress } from '../util/progress.ts';
 import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInfo } from './metrics.ts';
@@ -71,8 +72,8 @@ export async function runEval(options: EvalOptions): Promise<EvalResult> {
   const clusters = await clusterConversations({ texts, embeddings: vectors, dim, seed: options.seed, k, restarts: options.restarts });
   lap('cluster');
 
-  const affinity = clusters.features.neighbours && clusterAffinity(clusters.features.neighbours, clusters.assignments, k);
-  const levels = buildHierarchy({ centroids: clusters.embeddingCentroids, dim, sizes: clusters.sizes, affinity, levels: options.levels, top, seed: options.seed });
+  const terms = clusterTermCounts(texts, clusters.assignments, k);
+  const levels = buildHierarchy({ centroids: clusters.embeddingCentroids, dim, sizes: clusters.sizes, terms, levels: options.levels, top, seed: options.seed });
   const byLevel = assignmentsByLevel(clusters.assignments, levels);
   lap('hierarchy');
 

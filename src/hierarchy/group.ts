@@ -1,26 +1,34 @@
-// Grouping m clusters into t parents. Two signals, used together when both are there:
-//   - centroid similarity (cosine of the clusters' mean vectors), always available;
-//   - affinity: how many nearest-neighbour links run between the members of two clusters. Intents of
-//     one domain share neighbours at their borders even when their centroids are far apart, which the
-//     centroids alone miss (on CLINC it lifts the top level from ~50 to ~80 ACC against the domains).
-// The graph is embedded spectrally (t dimensions) and grouped by size-weighted k-means there.
+// Grouping m clusters into t parents by spectral clustering of a cluster-to-cluster similarity:
+//   - centroid similarity (cosine of the clusters' mean sentence embeddings), always there;
+//   - word similarity (terms.ts: each cluster read as one document), when the texts are given.
+// Each is rescaled to [0, 1] over the off-diagonal pairs and the two are averaged. Every cluster keeps
+// its GRAPH_NEIGHBOURS most similar clusters (symmetrised), the graph is embedded in its top t
+// eigenvectors, each scaled by its eigenvalue (so that when t exceeds the number of real groups the
+// weak directions do not mix groups), and grouped there by k-means with restarts.
+// Measured against known domains, top-level ACC, mean of 3 base clusterings (CLINC150 test: 150 base
+// clusters into 10; xSID en: 15 into 9): before (neighbour-link counts + centroids, unscaled spectral)
+// 51.5 / 64.7; centroids + words, unscaled 56.1 / 71.1; centroids + words, scaled (this) 55.3 / 83.6;
+// centroids alone, scaled 53.8 / -. With intents as perfect base clusters CLINC reaches only ~60-66:
+// its domains (utility, meta, home, work) are not semantic groups the similarities can recover.
+// Average linkage on the same similarities was worse (CLINC 35-48); weighting terms by the share of
+// members using them instead of sublinear counts was too (CLINC 55.5 vs 56.2, unscaled).
 import { createRandom, deriveSeed } from '../util/random.ts';
 import { embedGraph, normaliseGraph } from '../cluster/spectral.ts';
+import { termSimilarity, type TermCounts } from './terms.ts';
 
 export interface GroupOptions {
   /** m x dim, row-major, rows L2-normalised. */
   centroids: Float32Array;
   dim: number;
-  /** Conversations per cluster. */
+  /** Conversations per cluster (used to fill empty parents). */
   weights: ArrayLike<number>;
-  /** Symmetric cluster-to-cluster link counts, one map per cluster; absent: centroids only. */
-  affinity?: Map<number, number>[];
+  /** Per cluster, term -> members using it (clusterTermCounts); absent: centroids only. */
+  terms?: TermCounts;
   target: number;
   seed: number;
 }
 
-/** Centroid-similarity neighbours each cluster is linked to, so no cluster is cut off from the graph. */
-const CENTROID_NEIGHBOURS = 5;
+const GRAPH_NEIGHBOURS = 10;
 const RESTARTS = 8;
 
 /** parentOf for every cluster, values in [0, target), every parent non-empty (when m >= target). */
@@ -29,46 +37,51 @@ export function groupClusters(options: GroupOptions): Int32Array {
   const target = Math.max(1, Math.min(options.target, m));
   if (target === 1) return new Int32Array(m);
   if (target === m) return Int32Array.from({ length: m }, (_, i) => i);
-  const graph = normaliseGraph(combinedGraph(options, m));
-  const embedded = embedGraph(graph, { dimensions: Math.min(target, m - 1), seed: options.seed, rounds: 30 });
-  const parentOf = weightedKmeans(embedded.data, m, embedded.dim, options.weights, target, options.seed);
+  const similarity = rescaled(centroidSimilarity(options.centroids, options.dim, m), m);
+  if (options.terms) {
+    if (options.terms.length !== m) throw new Error(`groupClusters: term counts for ${options.terms.length} clusters, expected ${m}`);
+    const words = rescaled(termSimilarity(options.terms), m);
+    for (let i = 0; i < similarity.length; i++) similarity[i] = (similarity[i] + words[i]) / 2;
+  }
+  const graph = normaliseGraph(nearestGraph(similarity, m, Math.min(GRAPH_NEIGHBOURS, m - 1)));
+  const embedded = embedGraph(graph, { dimensions: Math.min(target, m - 1), seed: options.seed, rounds: 30, eigenvaluePower: 1 });
+  const unit = new Float64Array(m).fill(1);
+  const parentOf = weightedKmeans(embedded.data, m, embedded.dim, unit, target, options.seed);
   return fillEmptyParents(parentOf, embedded.data, embedded.dim, options.weights, target);
 }
 
-function cosine(data: Float32Array, dim: number, a: number, b: number): number {
-  let sum = 0;
-  for (let j = 0; j < dim; j++) sum += data[a * dim + j] * data[b * dim + j];
-  return sum;
+function centroidSimilarity(centroids: Float32Array, dim: number, m: number): Float64Array {
+  const out = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    for (let b = a; b < m; b++) {
+      let sum = 0;
+      for (let j = 0; j < dim; j++) sum += centroids[a * dim + j] * centroids[b * dim + j];
+      out[a * m + b] = out[b * m + a] = sum;
+    }
+  }
+  return out;
 }
 
-/**
- * Affinity links scaled to sum to one per cluster-size unit, plus each cluster's nearest centroids with
- * weight = their cosine similarity (shifted to be positive), scaled to a small share of the whole.
- */
-function combinedGraph(options: GroupOptions, m: number): Map<number, number>[] {
+/** Off-diagonal values mapped linearly onto [0, 1] (all 1 when they are all equal); diagonal 1. */
+function rescaled(similarity: Float64Array, m: number): Float64Array {
+  let low = Infinity;
+  let high = -Infinity;
+  for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) if (a !== b) [low, high] = [Math.min(low, similarity[a * m + b]), Math.max(high, similarity[a * m + b])];
+  const span = high - low;
+  return similarity.map((value, index) => (index % (m + 1) === 0 ? 1 : span > 0 ? (value - low) / span : 1));
+}
+
+/** Each node linked to its `count` most similar others (lowest index on ties); symmetric, max weight. */
+function nearestGraph(similarity: Float64Array, m: number, count: number): Map<number, number>[] {
   const rows: Map<number, number>[] = Array.from({ length: m }, () => new Map());
-  const add = (i: number, j: number, w: number): void => {
-    rows[i].set(j, (rows[i].get(j) ?? 0) + w);
-    rows[j].set(i, (rows[j].get(i) ?? 0) + w);
-  };
-  let affinityTotal = 0;
-  if (options.affinity) {
-    options.affinity.forEach((row, i) => {
-      for (const [j, w] of row) if (j > i && w > 0) affinityTotal += w;
-    });
-    options.affinity.forEach((row, i) => {
-      for (const [j, w] of row) if (j > i && w > 0) add(i, j, w);
-    });
-  }
-  const neighbourCount = Math.min(CENTROID_NEIGHBOURS, m - 1);
-  const centroidScale = affinityTotal > 0 ? (0.1 * affinityTotal) / (m * neighbourCount) : 1;
+  const others = Array.from({ length: m }, (_, j) => j);
   for (let i = 0; i < m; i++) {
-    const nearest = Array.from({ length: m }, (_, j) => j)
-      .filter((j) => j !== i)
-      .map((j) => ({ j, similarity: cosine(options.centroids, options.dim, i, j) }))
-      .sort((a, b) => b.similarity - a.similarity || a.j - b.j)
-      .slice(0, neighbourCount);
-    for (const { j, similarity } of nearest) add(i, j, centroidScale * ((1 + similarity) / 2 + 1e-6));
+    const nearest = others.filter((j) => j !== i).sort((a, b) => similarity[i * m + b] - similarity[i * m + a] || a - b).slice(0, count);
+    for (const j of nearest) {
+      const weight = Math.max(similarity[i * m + j], 1e-6);
+      rows[i].set(j, Math.max(rows[i].get(j) ?? 0, weight));
+      rows[j].set(i, Math.max(rows[j].get(i) ?? 0, weight));
+    }
   }
   return rows;
 }

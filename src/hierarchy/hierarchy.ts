@@ -1,12 +1,12 @@
 // The hierarchy above the base clusters, without an LLM: level after level, clusters are grouped into
 // parents (see group.ts) following the geometric schedule (schedule.ts). A parent's centroid is the
-// size-weighted mean of its children's, its affinity the sum of theirs, so every level is grouped with
-// the same signals. Always converges: every level is strictly smaller than the one below and every
+// size-weighted mean of its children's, its term counts the sum of theirs, so every level is grouped
+// with the same signals. Always converges: every level is strictly smaller than the one below and every
 // parent has at least one child.
-import type { Neighbours } from '../cluster/knn.ts';
 import { deriveSeed } from '../util/random.ts';
 import { fillEmptyParents, groupClusters } from './group.ts';
 import { levelSizes } from './schedule.ts';
+import { mergeTermCounts, type TermCounts } from './terms.ts';
 
 export interface HierarchyLevel {
   /** 1 for the parents of the base clusters, upwards. */
@@ -26,8 +26,8 @@ export interface HierarchyOptions {
   dim: number;
   /** Conversations per base cluster. */
   sizes: Int32Array;
-  /** Link counts between base clusters (clusterAffinity); grouping uses centroids alone without it. */
-  affinity?: Map<number, number>[];
+  /** Per base cluster, term -> members using it (clusterTermCounts); grouping uses centroids alone without it. */
+  terms?: TermCounts;
   levels?: number;
   top?: number;
   seed: number;
@@ -44,11 +44,11 @@ export function buildHierarchy(options: HierarchyOptions): HierarchyLevel[] {
   const levels: HierarchyLevel[] = [];
   let centroids = normalised(options.centroids, options.dim);
   let sizes = options.sizes;
-  let affinity = options.affinity;
+  let terms = options.terms;
   for (let l = 1; l < schedule.length; l++) {
     const target = schedule[l];
     const weights = Array.from(sizes, (s) => Math.max(s, 1));
-    let parentOf = groupClusters({ centroids, dim: options.dim, weights, affinity, target, seed: deriveSeed(options.seed, l) });
+    let parentOf = groupClusters({ centroids, dim: options.dim, weights, terms, target, seed: deriveSeed(options.seed, l) });
     parentOf = fillEmptyParents(parentOf, centroids, options.dim, weights, target);
     const parentSizes = new Int32Array(target);
     parentOf.forEach((p, child) => (parentSizes[p] += sizes[child]));
@@ -57,40 +57,11 @@ export function buildHierarchy(options: HierarchyOptions): HierarchyLevel[] {
       for (let j = 0; j < options.dim; j++) parentCentroids[p * options.dim + j] += weights[child] * centroids[child * options.dim + j];
     });
     levels.push({ level: l, size: target, parentOf, sizes: parentSizes, centroids: normalised(parentCentroids, options.dim) });
-    affinity = affinity && aggregateAffinity(affinity, parentOf, target);
+    terms = terms && mergeTermCounts(terms, parentOf, target);
     centroids = levels[levels.length - 1].centroids;
     sizes = parentSizes;
   }
   return levels;
-}
-
-/** Symmetric counts of nearest-neighbour links between the members of each pair of clusters. */
-export function clusterAffinity(neighbours: Neighbours, assignments: Int32Array, k: number): Map<number, number>[] {
-  const rows: Map<number, number>[] = Array.from({ length: k }, () => new Map());
-  for (let i = 0; i < assignments.length; i++) {
-    const a = assignments[i];
-    for (let r = 0; r < neighbours.k; r++) {
-      const j = neighbours.indices[i * neighbours.k + r];
-      if (j < 0) continue;
-      const b = assignments[j];
-      if (a === b) continue;
-      rows[a].set(b, (rows[a].get(b) ?? 0) + 1);
-      rows[b].set(a, (rows[b].get(a) ?? 0) + 1);
-    }
-  }
-  return rows;
-}
-
-function aggregateAffinity(affinity: Map<number, number>[], parentOf: Int32Array, size: number): Map<number, number>[] {
-  const rows: Map<number, number>[] = Array.from({ length: size }, () => new Map());
-  affinity.forEach((row, child) => {
-    const a = parentOf[child];
-    for (const [other, w] of row) {
-      const b = parentOf[other];
-      if (a !== b) rows[a].set(b, (rows[a].get(b) ?? 0) + w);
-    }
-  });
-  return rows;
 }
 
 /** Each conversation's cluster at every level: index 0 = base, then one array per hierarchy level. */

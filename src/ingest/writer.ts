@@ -1,6 +1,7 @@
 // Normalising conversations and writing them to the workspace with DuckDB appenders, a column chunk at a time.
 //
-// conversation_id is a content hash: sha256 over the normalised messages (role and text, in order) and the
+// conversation_id is a content hash: sha256 over the normalised messages (`role:utf8 byte length:text` each,
+// in order; length-prefixed so no separator can be forged, and reproducible in SQL) then `|` and the
 // conversation's salted user hash, truncated to 32 hex characters. Loading the same file twice therefore
 // adds nothing, while the same text sent by two different users stays two conversations (Clio counts
 // distinct users per cluster). The salted hash is used rather than the raw key so that the id itself cannot
@@ -46,7 +47,9 @@ export function prepareConversation(conversation: Conversation, hashUser: (raw: 
   if (messages.length === 0) return 'empty';
   if (userTurns === 0) return 'no_user_turn';
   const userHash = conversation.userKey === undefined ? undefined : hashUser(conversation.userKey);
-  const contentHash = hash('sha256', `${JSON.stringify(messages)}\u0000${userHash ?? ''}`);
+  let material = '';
+  for (const message of messages) material += `${message.role}:${Buffer.byteLength(message.content)}:${message.content}`;
+  const contentHash = hash('sha256', `${material}|${userHash ?? ''}`);
   const metadataKeys = Object.keys(conversation.metadata).length;
   return {
     id: contentHash.slice(0, 32),
@@ -97,6 +100,8 @@ export interface SourceCounts {
  */
 export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: number): BatchWriter {
   let pending = new Map<string, PreparedConversation>();
+  /** Occurrences of ids seen more than once in the pending batch. */
+  let repeats = new Map<string, number>();
   let inBatchDuplicates = 0;
   let open = false;
   let uncommitted = { loaded: 0, duplicates: 0, alreadyLoaded: 0, conversations: 0 };
@@ -108,8 +113,10 @@ export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: 
   };
   return {
     add(conversation) {
-      if (pending.has(conversation.id)) inBatchDuplicates++;
-      else pending.set(conversation.id, conversation);
+      if (pending.has(conversation.id)) {
+        inBatchDuplicates++;
+        repeats.set(conversation.id, (repeats.get(conversation.id) ?? 1) + 1);
+      } else pending.set(conversation.id, conversation);
     },
     get size() {
       return pending.size + inBatchDuplicates;
@@ -117,7 +124,9 @@ export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: 
     async flush(counts, last) {
       const batch = pending;
       const duplicatesInBatch = inBatchDuplicates;
+      const batchRepeats = repeats;
       pending = new Map();
+      repeats = new Map();
       inBatchDuplicates = 0;
       try {
         if (!open) {
@@ -131,7 +140,8 @@ export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: 
         );
         for (const row of existing) {
           batch.delete(row.conversation_id);
-          if (row.source_id !== sourceId) uncommitted.alreadyLoaded++;
+          // Every occurrence of an id an earlier ingest stored, however the file falls into batches.
+          if (row.source_id !== sourceId) uncommitted.alreadyLoaded += batchRepeats.get(row.conversation_id) ?? 1;
         }
         const conversations = [...batch.values()];
         appendChunks(await ws.db.createAppender('conversations'), conversationColumns(conversations, sourceId));

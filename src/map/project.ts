@@ -3,6 +3,7 @@
 // fitted on a seeded sample and every other point is placed at the similarity-weighted mean of the 2-D
 // positions of its nearest sampled points (an inverted-file search over the sample keeps that fast).
 import { UMAP } from 'umap-js';
+import { exactNeighbours } from '../cluster/knn.ts';
 import { createRandom } from '../util/random.ts';
 
 export const DEFAULT_MAP_SAMPLE = 5000;
@@ -34,13 +35,12 @@ export async function projectTo2d(options: ProjectOptions): Promise<Float32Array
   const sampleSize = Math.min(n, Math.max(4, options.sampleSize ?? DEFAULT_MAP_SAMPLE));
   const sample = seededSample(n, sampleSize, random);
   const rows = Array.from(sample, (i) => Array.from(unit.subarray(i * dim, (i + 1) * dim)));
-  const umap = new UMAP({
-    nComponents: 2,
-    nNeighbors: Math.min(NEIGHBOURS, sampleSize - 1),
-    minDist: 0,
-    distanceFn: cosineDistance,
-    random,
-  });
+  const neighbourCount = Math.min(NEIGHBOURS, sampleSize - 1);
+  const umap = new UMAP({ nComponents: 2, nNeighbors: neighbourCount, minDist: 0, distanceFn: cosineDistance, random });
+  // umap-js's own neighbour search (NN-descent in plain JS) dominates its run time; the SIMD exact
+  // search gives the same graph faster.
+  const knn = sampleNeighbours(unit, dim, sample, neighbourCount);
+  umap.setPrecomputedKNN(knn.indices, knn.distances);
   const epochs = umap.initializeFit(rows);
   const total = epochs + (n - sampleSize);
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -60,6 +60,27 @@ export async function projectTo2d(options: ProjectOptions): Promise<Float32Array
   if (sampleSize < n) placeFromSample({ unit, dim, n, sample, inSample, out, random, onProgress: (done) => options.onProgress?.(epochs + done, total) });
   options.onProgress?.(total, total);
   return out;
+}
+
+/** Each sampled point's neighbours within the sample, itself first (as umap-js expects), as cosine distances. */
+function sampleNeighbours(unit: Float32Array, dim: number, sample: Int32Array, count: number): { indices: number[][]; distances: number[][] } {
+  const rows = new Float32Array(sample.length * dim);
+  sample.forEach((point, i) => rows.set(unit.subarray(point * dim, (point + 1) * dim), i * dim));
+  const found = exactNeighbours(rows, sample.length, dim, count - 1);
+  const indices: number[][] = [];
+  const distances: number[][] = [];
+  for (let i = 0; i < sample.length; i++) {
+    const ids = [i];
+    const dists = [0];
+    for (let j = 0; j < count - 1; j++) {
+      const neighbour = found.indices[i * (count - 1) + j];
+      ids.push(neighbour < 0 ? i : neighbour);
+      dists.push(neighbour < 0 ? 0 : Math.max(0, 1 - found.similarities[i * (count - 1) + j]));
+    }
+    indices.push(ids);
+    distances.push(dists);
+  }
+  return { indices, distances };
 }
 
 /** Mean 2-D position of each cluster's members (NaN for an empty cluster). */

@@ -8,8 +8,9 @@ import { embedWithCache } from '../embed/cache.ts';
 import { clusterConversations, type ConversationClusters } from '../cluster/features.ts';
 import { chooseK } from '../cluster/kmeans.ts';
 import { nameClusters } from '../name/index.ts';
-import { buildHierarchy, clusterAffinity } from '../hierarchy/hierarchy.ts';
-import { startProgress } from '../util/progress.ts';
+import { buildHierarchy } from '../hierarchy/hierarchy.ts';
+import { clusterTermCounts } from '../hierarchy/terms.ts';
+import { progressCallback } from '../util/progress.ts';
 import { applyPrivacyThresholds, type PrivacySummary } from '../privacy/thresholds.ts';
 import { projectTo2d } from '../map/index.ts';
 import type { Workspace } from '../store/workspace.ts';
@@ -82,15 +83,8 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   };
 
   await stage('facets', async () => {
-    const progress = startProgress({ label: 'facets', unit: 'conversations' });
-    let last = 0;
-    const stats = await extractFacets(ws, {
-      onProgress: (done, total) => {
-        progress.setTotal(total);
-        progress.tick(done - last);
-        last = done;
-      },
-    });
+    const progress = progressCallback({ label: 'facets', unit: 'conversations' });
+    const stats = await extractFacets(ws, { onProgress: progress.onProgress });
     progress.stop();
     return stats;
   });
@@ -138,8 +132,8 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
 
   await stage('hierarchy', async () => {
     const result = await ensureClusters();
-    const affinity = result.features.neighbours && clusterAffinity(result.features.neighbours, result.assignments, k);
-    const levels = buildHierarchy({ centroids: result.embeddingCentroids, dim, sizes: result.sizes, affinity, levels: options.levels, top: options.top, seed: options.seed });
+    const terms = clusterTermCounts(docs.texts, result.assignments, k);
+    const levels = buildHierarchy({ centroids: result.embeddingCentroids, dim, sizes: result.sizes, terms, levels: options.levels, top: options.top, seed: options.seed });
     let below = assignments;
     for (const level of levels) {
       const memberOf = composeAssignments(below, level.parentOf);
@@ -158,7 +152,9 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
 
   await stage('map', async () => {
     const data = await ensureVectors();
-    const points = await projectTo2d({ vectors: data, n: docs.ids.length, dim, seed: options.seed });
+    const progress = progressCallback({ label: 'map', unit: 'steps' });
+    const points = await projectTo2d({ vectors: data, n: docs.ids.length, dim, seed: options.seed, onProgress: progress.onProgress });
+    progress.stop();
     await writeMap(ws, runId, docs, points);
     return { points: docs.ids.length };
   });

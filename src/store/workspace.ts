@@ -12,6 +12,7 @@ import { MIGRATIONS } from './migrations.ts';
 export const DEFAULT_WORKSPACE = 'clio-workspace';
 const DB_FILE = 'clio.duckdb';
 const SALT_FILE = 'secret.key';
+const DUCKDB_MEMORY_LIMIT = '1GB';
 
 export interface Workspace {
   dir: string;
@@ -44,7 +45,10 @@ export async function openWorkspace(options: OpenWorkspaceOptions = {}): Promise
   const salt = loadOrCreateSalt(dir);
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(dbPath, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+    // DuckDB's default memory_limit is 80% of RAM, and its buffer cache grows to it on big loads; a fixed
+    // limit keeps peak memory flat (larger work spills to clio.duckdb.tmp). CLIO_DUCKDB_MEMORY overrides it.
+    const settings = { memory_limit: process.env.CLIO_DUCKDB_MEMORY ?? DUCKDB_MEMORY_LIMIT, ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}) };
+    instance = await DuckDBInstance.create(dbPath, settings);
   } catch (error) {
     throw new Error(`cannot open workspace database ${dbPath} (is another clio process using it?)`, { cause: error });
   }

@@ -50,9 +50,11 @@ function lineProgress(label: string, initialTotal: number, unit: string): Progre
   let total = initialTotal;
   let value = 0;
   let lastPrint = started;
+  let printedValue = -1;
   const print = () => {
     const of = total > 0 ? `/${total}` : '';
     process.stderr.write(`${label}: ${value}${of} ${unit} (${rate(value, started)}/s)\n`);
+    printedValue = value;
   };
   return {
     tick(delta = 1) {
@@ -67,7 +69,7 @@ function lineProgress(label: string, initialTotal: number, unit: string): Progre
       total = t;
     },
     stop() {
-      print();
+      if (printedValue !== value) print();
     },
   };
 }
@@ -76,4 +78,18 @@ function rate(value: number, started: number): string {
   const seconds = Math.max((Date.now() - started) / 1000, 1e-3);
   const r = value / seconds;
   return r >= 100 ? r.toFixed(0) : r.toFixed(1);
+}
+
+/** A progress display driven by a stage's own `(done, total)` callback. */
+export function progressCallback(options: ProgressOptions): { onProgress: (done: number, total: number) => void; stop: () => void } {
+  const progress = startProgress(options);
+  let last = 0;
+  return {
+    onProgress(done, total) {
+      progress.setTotal(total);
+      progress.tick(done - last);
+      last = done;
+    },
+    stop: () => progress.stop(),
+  };
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { analyze, type AnalyzeResult } from '../../pipeline/analyze.ts';
-import { STAGES, type Stage } from '../../pipeline/runs.ts';
+import { analyze, type AnalyzeOptions, type AnalyzeResult } from '../../pipeline/analyze.ts';
+import { STAGES } from '../../pipeline/runs.ts';
 import { DEFAULT_MIN_CONVERSATIONS, DEFAULT_MIN_USERS } from '../../privacy/thresholds.ts';
 import { writeReport } from '../../report/index.ts';
 import { DEFAULT_WORKSPACE, openWorkspace, type Workspace } from '../../store/workspace.ts';
@@ -11,19 +11,7 @@ export const EMBEDDED_MODE_NOTE =
   'summaries or descriptions, score concern, extract model facets (request, task) or run the privacy ' +
   'auditor; configure an LLM provider for those.';
 
-export interface AnalysisFlags {
-  workspace: string;
-  embedder: string;
-  k?: number;
-  levels?: number;
-  top?: number;
-  minUsers: number;
-  minConversations: number;
-  seed: number;
-  from?: Stage;
-  workers?: number;
-  report: boolean;
-}
+export type AnalysisFlags = Omit<AnalyzeOptions, 'log' | 'onStage'> & { workspace: string; report: boolean };
 
 export const positiveInt = (value: string): number => {
   const n = Number(value);
