@@ -122,6 +122,8 @@ export interface ClusterConversationsOptions extends Omit<ClusterFeatureOptions,
   /** Spectral embedding on (default) when k >= SPECTRAL_MIN_CLUSTERS and the corpus is small enough; false turns it off. */
   spectral?: boolean;
   workers?: number;
+  /** k-means progress (restarts, or mini-batches). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ConversationClusters extends KMeansResult {
@@ -142,6 +144,7 @@ export async function clusterConversations(options: ClusterConversationsOptions)
     seed: options.seed,
     restarts: options.restarts,
     workers: options.workers,
+    onProgress: options.onProgress,
   });
   features.steps.push(`kmeans(k=${k}, restarts=${options.restarts ?? 'default'})`);
   return { ...result, features, embeddingCentroids: meanByCluster(options.embeddings, options.dim, result.assignments, k) };

@@ -1,6 +1,7 @@
 // The threads of one k-means run. Each task's range is cut into one contiguous slice per thread:
 // the main thread works on the first slice while the workers do the rest, all on shared memory.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker, workerScript } from '../util/worker.ts';
 import { attachState, runTask, type KMeansBuffers, type KMeansLayout, type KMeansState, type KMeansTask } from './kmeans-tasks.ts';
 import type { WorkerRequest } from './kmeans-worker.ts';
 
@@ -12,16 +13,7 @@ export interface KMeansPool {
   close(): Promise<void>;
 }
 
-const runningFromSource = import.meta.url.endsWith('.ts');
-const workerUrl = new URL(runningFromSource ? './kmeans-worker.ts' : './kmeans-worker.js', import.meta.url);
-
-function spawnWorker(workerData: unknown): Worker {
-  if (!runningFromSource) return new Worker(workerUrl, { workerData });
-  // Node 20 does not apply `--import tsx` to worker threads, so a source worker registers tsx itself.
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const bootstrap = `import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
-}
+const workerUrl = workerScript(import.meta.url, 'kmeans-worker');
 
 interface Pending {
   resolve(result: number): void;
@@ -39,7 +31,7 @@ export function startPool(layout: KMeansLayout, buffers: KMeansBuffers): KMeansP
     pending.delete(worker);
   };
   for (let slot = 1; slot < layout.slots; slot++) {
-    const worker = spawnWorker({ layout, buffers, slot });
+    const worker = startWorker(workerUrl, { workerData: { layout, buffers, slot } });
     worker.on('message', (result: number) => {
       pending.get(worker)?.resolve(result);
       pending.delete(worker);

@@ -13,7 +13,8 @@ export interface Neighbours {
   similarities: Float32Array;
 }
 
-function dot(data: Float32Array, a: number, b: number, dim: number): number {
+/** Dot product of the rows starting at offsets a and b. */
+export function dot(data: Float32Array, a: number, b: number, dim: number): number {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   let j = 0;
   for (; j + 3 < dim; j += 4) {

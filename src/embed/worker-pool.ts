@@ -1,5 +1,5 @@
 // Worker threads that each load an embedding model once and embed the batches they are sent.
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../util/worker.ts';
 import type { FlatBatchEmbed } from './types.ts';
 import type { UseLiteRuntime } from './use-lite-model.ts';
 
@@ -25,7 +25,7 @@ export interface BatchWorker {
  * caller that forgets close() does not keep the process alive; it is ref'd while a batch is in flight.
  */
 export function startBatchWorker(script: URL): Promise<BatchWorker> {
-  const worker = spawnWorker(script);
+  const worker = startWorker(script);
   const pending = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let exited = false;
@@ -79,19 +79,5 @@ export function startBatchWorker(script: URL): Promise<BatchWorker> {
       rejectStart(error);
       failAll(error);
     });
-  });
-}
-
-// Under tsx the worker script is a .ts file. Node 20 does not apply `--import tsx` from execArgv
-// before a worker's entry module loads, so a small ES-module bootstrap registers tsx first.
-const TS_WORKER_BOOTSTRAP = `import { workerData } from 'node:worker_threads';
-const { register } = await import(workerData.tsxApi);
-register();
-await import(workerData.script);`;
-
-function spawnWorker(script: URL): Worker {
-  if (!script.pathname.endsWith('.ts')) return new Worker(script);
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(TS_WORKER_BOOTSTRAP)}`), {
-    workerData: { tsxApi: import.meta.resolve('tsx/esm/api'), script: script.href },
   });
 }

@@ -1,9 +1,14 @@
 // Level sizes of the hierarchy, from the paper's geometric schedule:
 // n_l / n_(l-1) = (n_top / n_base)^(1/(L-1)), L levels counting the base.
 
-/** Default top size: about the cube root of the base count (10 for the paper's 1,000 base clusters), 2..20. */
+/**
+ * Default top size: about the cube root of the base count (10 for the paper's 1,000 base clusters), but
+ * for small corpora up to the square root, at most 8, so a few dozen base clusters still get a useful
+ * top level (30 -> 5, 150 -> 8); always 2..20 and below the base.
+ */
 export function defaultTop(base: number): number {
-  return Math.max(1, Math.min(base - 1, Math.max(2, Math.min(20, Math.round(Math.cbrt(base))))));
+  const preferred = Math.max(Math.cbrt(base), Math.min(Math.sqrt(base), 8));
+  return Math.max(1, Math.min(base - 1, Math.max(2, Math.min(20, Math.round(preferred)))));
 }
 
 /** Default level count: enough that each level is about 10 times smaller than the one below (paper's example). */

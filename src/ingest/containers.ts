@@ -20,7 +20,12 @@ export interface ContainerInput {
 export interface OpenedContainer {
   container: ContainerName;
   records: AsyncGenerator<RawRecord | Reject>;
-  /** SHA-256 of the file bytes; complete once `records` is exhausted. */
+  /**
+   * JSONL only: the lines beneath `records`. `records` reads them lazily, so once records have been taken
+   * from it, the remaining lines can be read from here instead (and parsed elsewhere, see parsePiece).
+   */
+  lines?: AsyncGenerator<Piece>;
+  /** SHA-256 of the file bytes; complete once `records` (or `lines`) is exhausted. */
   digest(): Promise<string>;
 }
 
@@ -49,7 +54,28 @@ export async function openContainer(input: ContainerInput, size: number): Promis
   const pretty = first === '{' && lower.endsWith('.json') && headText.trimStart().includes('\n') && !parses(firstLine);
   const container: ContainerName = first === '[' || pretty ? 'json' : 'jsonl';
   const pieces = container === 'json' ? splitJsonValues(chunks, input.maxRecordBytes) : splitLines(chunks, input.maxRecordBytes);
-  return { container, records: parsePieces(pieces, input.displayName, container), digest: async () => stream.digest() };
+  const records = parsePieces(pieces, input.displayName, container);
+  return { container, records, lines: container === 'jsonl' ? pieces : undefined, digest: async () => stream.digest() };
+}
+
+/** A line or JSON value parsed, or the located reason it cannot be. */
+export function parsePiece(piece: Piece & { index?: number }, file: string, container: ContainerName): RawRecord | Reject {
+  const location: SourceLocation = container === 'json' ? { file, line: piece.line, row: piece.index } : { file, line: piece.line };
+  if (!piece.ok) {
+    const reason = piece.problem === 'utf8' ? 'invalid UTF-8' : 'record too large';
+    const detail = piece.problem === 'size' ? `${(piece.bytes / 1e6).toFixed(1)} MB (raise the limit with --max-record-mb)` : undefined;
+    return { kind: 'reject', location, reason, detail };
+  }
+  try {
+    return { kind: 'record', value: JSON.parse(piece.text), location };
+  } catch (error) {
+    const reason = piece.unterminated ? 'truncated last record (invalid JSON)' : 'invalid JSON';
+    return { kind: 'reject', location, reason, detail: (error as Error).message.slice(0, 200) };
+  }
+}
+
+export function unreadable(file: string, error: unknown): Error {
+  return new Error(`${file}: cannot read past this point: ${(error as Error).message}`, { cause: error });
 }
 
 async function* parsePieces(
@@ -58,26 +84,9 @@ async function* parsePieces(
   container: ContainerName,
 ): AsyncGenerator<RawRecord | Reject> {
   try {
-    for await (const piece of pieces) {
-      const location: SourceLocation = container === 'json' ? { file, line: piece.line, row: piece.index } : { file, line: piece.line };
-      if (!piece.ok) {
-        const reason = piece.problem === 'utf8' ? 'invalid UTF-8' : 'record too large';
-        const detail = piece.problem === 'size' ? `${(piece.bytes / 1e6).toFixed(1)} MB (raise the limit with --max-record-mb)` : undefined;
-        yield { kind: 'reject', location, reason, detail };
-        continue;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(piece.text);
-      } catch (error) {
-        const reason = piece.unterminated ? 'truncated last record (invalid JSON)' : 'invalid JSON';
-        yield { kind: 'reject', location, reason, detail: (error as Error).message.slice(0, 200) };
-        continue;
-      }
-      yield { kind: 'record', value, location };
-    }
+    for await (const piece of pieces) yield parsePiece(piece, file, container);
   } catch (error) {
-    throw new Error(`${file}: cannot read past this point: ${(error as Error).message}`, { cause: error });
+    throw unreadable(file, error);
   }
 }
 

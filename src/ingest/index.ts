@@ -2,14 +2,17 @@
 // conversations and messages. Each file is detected, streamed and committed batch by batch, so a file
 // that fails later never takes earlier files (or, outside --strict, its own earlier batches) with it.
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
-import type { Workspace } from '../store/workspace.ts';
+import { loadOrCreateSalt, type Workspace } from '../store/workspace.ts';
 import { startProgress, type Progress } from '../util/progress.ts';
-import { openContainer } from './containers.ts';
+import { cachedHasher, type ChunkResult } from './chunks.ts';
+import { openContainer, unreadable } from './containers.ts';
 import { detectFormat, formatReader } from './formats/index.ts';
 import { createRejectLog, describeLocation } from './rejects.ts';
 import type { FileSummary, IngestOptions, IngestSummary, RawRecord, Reject } from './types.ts';
-import { createBatchWriter, prepareConversation, type BatchWriter, type SourceCounts } from './writer.ts';
+import { parseInWorkers } from './parallel.ts';
+import { createBatchWriter, createColumnsBuilder, type BatchWriter, type SourceCounts } from './writer.ts';
 
 export type { FileSummary, IngestOptions, IngestSummary } from './types.ts';
 
@@ -18,7 +21,8 @@ const DEFAULT_BATCH_SIZE = 50_000;
 /** Conversations looked up and appended at a time (the transaction spans several). */
 const APPEND_SIZE = 5000;
 const DETECTION_SAMPLE = 20;
-const USER_HASH_CACHE = 50_000;
+/** JSONL files at least this large are parsed by worker threads unless `threads` says otherwise. */
+const PARALLEL_MIN_BYTES = 8 << 20;
 
 export async function ingestFiles(ws: Workspace, files: string[], options: IngestOptions = {}): Promise<IngestSummary> {
   for (const file of files) {
@@ -101,22 +105,46 @@ async function ingestFile(ws: Workspace, file: string, options: IngestOptions, r
       });
       writing.catch(() => {}); // awaited before the next batch, at the end, or on failure
     };
-    for await (const item of reader.read(prepend(head, rest), options)) {
+    const addReject = (item: Reject) => {
+      rejects.add(item);
+      if (options.strict) throw new Error(`${describeLocation(item.location)}: ${item.reason}${item.detail ? ` (${item.detail})` : ''}`);
+    };
+    const threads = parseThreads(options, opened.container, reader.name, statSync(file).size);
+    const builder = createColumnsBuilder();
+    for await (const item of reader.read(threads > 0 ? prepend(head) : prepend(head, rest), options)) {
       if (item.kind === 'reject') {
-        rejects.add(item);
-        if (options.strict) throw new Error(`${describeLocation(item.location)}: ${item.reason}${item.detail ? ` (${item.detail})` : ''}`);
+        addReject(item);
         continue;
       }
       summary.conversationsRead++;
-      const prepared = prepareConversation(item.conversation, hashUser);
+      const prepared = builder.add(item.conversation, hashUser);
       if (prepared === 'empty' || prepared === 'no_user_turn') {
         if (prepared === 'empty') summary.empty++;
         else summary.noUserTurn++;
         rejects.note(item.location, prepared === 'empty' ? 'empty conversation (not loaded)' : 'no user turn (not loaded)');
         continue;
       }
-      batchWriter.add(prepared);
-      if (batchWriter.size >= appendSize) await flush(false);
+      if (builder.rows >= appendSize) {
+        batchWriter.add(builder.take());
+        await flush(false);
+      }
+    }
+    batchWriter.add(builder.take());
+    if (threads > 0 && opened.lines) {
+      const handle = async (result: ChunkResult) => {
+        summary.recordsRead += result.recordsRead;
+        summary.conversationsRead += result.conversationsRead;
+        summary.empty += result.empty;
+        summary.noUserTurn += result.noUserTurn;
+        for (const event of result.events) {
+          if ('reject' in event) addReject(event.reject);
+          else rejects.note(event.note, event.reason);
+        }
+        batchWriter.add(result.columns);
+        if (batchWriter.size >= appendSize) await flush(false);
+      };
+      const data = { file, format: reader.name, options, salt: loadOrCreateSalt(ws.dir).toString('hex') };
+      await parseInWorkers(opened.lines, threads, data, handle, (error) => unreadable(file, error));
     }
     await flush(true);
     await writing;
@@ -178,22 +206,16 @@ async function peek<T>(source: AsyncGenerator<T>, count: number): Promise<{ head
   return { head, rest: source };
 }
 
-async function* prepend<T>(head: T[], rest: AsyncGenerator<T>): AsyncGenerator<T> {
+async function* prepend<T>(head: T[], rest?: AsyncGenerator<T>): AsyncGenerator<T> {
   yield* head;
-  yield* rest;
+  if (rest) yield* rest;
 }
 
-function cachedHasher(hash: (raw: string) => string): (raw: string) => string {
-  const cache = new Map<string, string>();
-  return (raw) => {
-    let hashed = cache.get(raw);
-    if (hashed === undefined) {
-      if (cache.size >= USER_HASH_CACHE) cache.clear();
-      hashed = hash(raw);
-      cache.set(raw, hashed);
-    }
-    return hashed;
-  };
+/** Worker threads for JSONL files of one conversation per line (OpenAssistant rows span lines). */
+function parseThreads(options: IngestOptions, container: string, format: string, size: number): number {
+  if (container !== 'jsonl' || format === 'oasst') return 0;
+  if (options.threads !== undefined) return Math.max(0, Math.floor(options.threads));
+  return size >= PARALLEL_MIN_BYTES ? Math.max(1, Math.min(2, availableParallelism() - 1)) : 0;
 }
 
 /** Progress in KB for text files (raw bytes read) or rows for Parquet and CSV. */

@@ -65,6 +65,8 @@ export interface IngestOptions extends ReaderOptions {
   maxRecordBytes?: number;
   /** Conversations per database transaction (default 50,000); outside --strict, a failure keeps the transactions committed before it. */
   batchSize?: number;
+  /** Worker threads parsing JSONL files of one conversation per line (0: parse on the main thread; default: 1 or 2 for files over 8 MB). */
+  threads?: number;
   /** Show the progress display (default true; CLIO_QUIET=1 silences it anyway). */
   progress?: boolean;
 }

@@ -8,62 +8,131 @@
 // be used to test guesses of a raw user key without the workspace's secret salt.
 import { hash } from 'node:crypto';
 import { DuckDBDataChunk, DuckDBTimestampValue, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
-import type { Conversation, Message } from '../types.ts';
+import type { Conversation, Role } from '../types.ts';
 import type { Workspace } from '../store/workspace.ts';
 
-export interface PreparedConversation {
-  id: string;
-  externalId?: string;
-  userHash?: string;
-  createdAt?: Date;
-  model?: string;
-  language?: string;
-  userTurns: number;
-  userChars: number;
-  assistantChars: number;
-  metadata?: string;
-  messages: Message[];
+/** Conversations as columns: what parse workers send back and what the writer appends. */
+export interface ConversationColumns {
+  ids: string[];
+  externalIds: (string | null)[];
+  userHashes: (string | null)[];
+  /** Epoch milliseconds; NaN when unknown. */
+  createdAt: Float64Array;
+  models: (string | null)[];
+  languages: (string | null)[];
+  userTurns: Int32Array;
+  userChars: Int32Array;
+  assistantChars: Int32Array;
+  metadata: (string | null)[];
+  /** The messages of row r are [messageEnds[r - 1] (0 for the first row), messageEnds[r]). */
+  messageEnds: Int32Array;
+  /** Indices into ROLES. */
+  roles: Uint8Array;
+  contents: string[];
 }
 
-export type Prepared = PreparedConversation | 'empty' | 'no_user_turn';
+export const ROLES: readonly Role[] = ['user', 'assistant', 'system', 'tool'];
+const ROLE_CODES: Record<Role, number> = { user: 0, assistant: 1, system: 2, tool: 3 };
 
-/** Trims each message, unifies line ends, drops empty messages, and computes the content hash. */
-export function prepareConversation(conversation: Conversation, hashUser: (raw: string) => string): Prepared {
-  const messages: Message[] = [];
-  let userTurns = 0;
-  let userChars = 0;
-  let assistantChars = 0;
-  for (const message of conversation.messages) {
-    let content = message.content;
-    if (content.includes('\r')) content = content.replace(/\r\n?/g, '\n');
-    content = content.trim();
-    if (content === '') continue;
-    messages.push({ role: message.role, content });
-    if (message.role === 'user') {
-      userTurns++;
-      userChars += content.length;
-    } else if (message.role === 'assistant') assistantChars += content.length;
-  }
-  if (messages.length === 0) return 'empty';
-  if (userTurns === 0) return 'no_user_turn';
-  const userHash = conversation.userKey === undefined ? undefined : hashUser(conversation.userKey);
-  let material = '';
-  for (const message of messages) material += `${message.role}:${Buffer.byteLength(message.content)}:${message.content}`;
-  const contentHash = hash('sha256', `${material}|${userHash ?? ''}`);
-  const metadataKeys = Object.keys(conversation.metadata).length;
+export type Prepared = 'loaded' | 'empty' | 'no_user_turn';
+
+export interface ColumnsBuilder {
+  /**
+   * Trims each message, unifies line ends, drops empty messages, computes the content hash and appends the
+   * conversation; empty conversations and those without a user turn are left out.
+   */
+  add(conversation: Conversation, hashUser: (raw: string) => string): Prepared;
+  readonly rows: number;
+  /** The rows added since the last take. */
+  take(): ConversationColumns;
+}
+
+export function createColumnsBuilder(): ColumnsBuilder {
+  let ids: string[] = [];
+  let externalIds: (string | null)[] = [];
+  let userHashes: (string | null)[] = [];
+  let createdAt: number[] = [];
+  let models: (string | null)[] = [];
+  let languages: (string | null)[] = [];
+  let counts: number[] = []; // userTurns, userChars, assistantChars per row
+  let metadata: (string | null)[] = [];
+  let messageEnds: number[] = [];
+  let roles: number[] = [];
+  let contents: string[] = [];
+  const trimmed: string[] = [];
   return {
-    id: contentHash.slice(0, 32),
-    externalId: conversation.externalId,
-    userHash,
-    createdAt: conversation.createdAt,
-    model: conversation.model,
-    language: conversation.language,
-    userTurns,
-    userChars,
-    assistantChars,
-    metadata: metadataKeys > 0 ? JSON.stringify(conversation.metadata) : undefined,
-    messages,
+    add(conversation, hashUser) {
+      trimmed.length = 0;
+      let userTurns = 0;
+      let userChars = 0;
+      let assistantChars = 0;
+      const messages = conversation.messages;
+      const first = contents.length;
+      for (let i = 0; i < messages.length; i++) {
+        let content = messages[i].content;
+        if (content.includes('\r')) content = content.replace(/\r\n?/g, '\n');
+        content = content.trim();
+        if (content === '') continue;
+        const role = messages[i].role;
+        if (role === 'user') {
+          userTurns++;
+          userChars += content.length;
+        } else if (role === 'assistant') assistantChars += content.length;
+        roles.push(ROLE_CODES[role]);
+        contents.push(content);
+      }
+      if (contents.length === first || userTurns === 0) {
+        const result = contents.length === first ? 'empty' : 'no_user_turn';
+        contents.length = first;
+        roles.length = first;
+        return result;
+      }
+      const userHash = conversation.userKey === undefined ? undefined : hashUser(conversation.userKey);
+      let material = '';
+      for (let i = first; i < contents.length; i++) material += `${ROLES[roles[i]]}:${Buffer.byteLength(contents[i])}:${contents[i]}`;
+      ids.push(hash('sha256', `${material}|${userHash ?? ''}`).slice(0, 32));
+      externalIds.push(conversation.externalId ?? null);
+      userHashes.push(userHash ?? null);
+      createdAt.push(conversation.createdAt ? conversation.createdAt.getTime() : NaN);
+      models.push(conversation.model ?? null);
+      languages.push(conversation.language ?? null);
+      counts.push(userTurns, userChars, assistantChars);
+      let hasMetadata = false;
+      for (const _key in conversation.metadata) {
+        hasMetadata = true;
+        break;
+      }
+      metadata.push(hasMetadata ? JSON.stringify(conversation.metadata) : null);
+      messageEnds.push(contents.length);
+      return 'loaded';
+    },
+    get rows() {
+      return ids.length;
+    },
+    take() {
+      const rows = ids.length;
+      const taken: ConversationColumns = {
+        ids, externalIds, userHashes, createdAt: Float64Array.from(createdAt), models, languages,
+        userTurns: new Int32Array(rows), userChars: new Int32Array(rows), assistantChars: new Int32Array(rows),
+        metadata, messageEnds: Int32Array.from(messageEnds), roles: Uint8Array.from(roles), contents,
+      };
+      for (let row = 0; row < rows; row++) {
+        taken.userTurns[row] = counts[row * 3];
+        taken.userChars[row] = counts[row * 3 + 1];
+        taken.assistantChars[row] = counts[row * 3 + 2];
+      }
+      ids = []; externalIds = []; userHashes = []; createdAt = []; models = []; languages = [];
+      counts = []; metadata = []; messageEnds = []; roles = []; contents = [];
+      return taken;
+    },
   };
+}
+
+/** The typed arrays of a columns object, to transfer rather than copy to another thread. */
+export function transferList(columns: ConversationColumns): ArrayBuffer[] {
+  return [columns.createdAt, columns.userTurns, columns.userChars, columns.assistantChars, columns.messageEnds, columns.roles].map(
+    (array) => array.buffer as ArrayBuffer,
+  );
 }
 
 export interface BatchResult {
@@ -73,7 +142,8 @@ export interface BatchResult {
 }
 
 export interface BatchWriter {
-  add(conversation: PreparedConversation): void;
+  /** Queues prepared conversations (the writer keeps the arrays until the next flush). */
+  add(columns: ConversationColumns): void;
   readonly size: number;
   /**
    * Appends the pending conversations, skipping those already stored, to the open transaction (opening one
@@ -99,7 +169,11 @@ export interface SourceCounts {
  * database file, while smaller commits go through the write-ahead log and are written again at checkpoint.
  */
 export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: number): BatchWriter {
-  let pending = new Map<string, PreparedConversation>();
+  let chunks: ConversationColumns[] = [];
+  /** Per chunk, 1 for the rows to append (first occurrences not already stored). */
+  let keeps: Uint8Array[] = [];
+  /** Pending id -> chunk index * CHUNK_STRIDE + row of its first occurrence. */
+  let pending = new Map<string, number>();
   /** Occurrences of ids seen more than once in the pending batch. */
   let repeats = new Map<string, number>();
   let inBatchDuplicates = 0;
@@ -112,21 +186,35 @@ export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: 
     await ws.run('ROLLBACK');
   };
   return {
-    add(conversation) {
-      if (pending.has(conversation.id)) {
-        inBatchDuplicates++;
-        repeats.set(conversation.id, (repeats.get(conversation.id) ?? 1) + 1);
-      } else pending.set(conversation.id, conversation);
+    add(columns) {
+      const keep = new Uint8Array(columns.ids.length);
+      const base = chunks.length * CHUNK_STRIDE;
+      for (let row = 0; row < columns.ids.length; row++) {
+        const id = columns.ids[row];
+        if (pending.has(id)) {
+          inBatchDuplicates++;
+          repeats.set(id, (repeats.get(id) ?? 1) + 1);
+        } else {
+          pending.set(id, base + row);
+          keep[row] = 1;
+        }
+      }
+      chunks.push(columns);
+      keeps.push(keep);
     },
     get size() {
       return pending.size + inBatchDuplicates;
     },
     async flush(counts, last) {
       const batch = pending;
+      const batchChunks = chunks;
+      const batchKeeps = keeps;
       const duplicatesInBatch = inBatchDuplicates;
       const batchRepeats = repeats;
       pending = new Map();
       repeats = new Map();
+      chunks = [];
+      keeps = [];
       inBatchDuplicates = 0;
       try {
         if (!open) {
@@ -139,16 +227,17 @@ export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: 
           [[...batch.keys()].join(',')],
         );
         for (const row of existing) {
-          batch.delete(row.conversation_id);
+          const at = batch.get(row.conversation_id)!;
+          batchKeeps[Math.floor(at / CHUNK_STRIDE)][at % CHUNK_STRIDE] = 0;
           // Every occurrence of an id an earlier ingest stored, however the file falls into batches.
           if (row.source_id !== sourceId) uncommitted.alreadyLoaded += batchRepeats.get(row.conversation_id) ?? 1;
         }
-        const conversations = [...batch.values()];
-        appendChunks(await ws.db.createAppender('conversations'), conversationColumns(conversations, sourceId));
-        appendChunks(await ws.db.createAppender('messages'), messageColumns(conversations));
-        uncommitted.loaded += conversations.length;
+        const loaded = batch.size - existing.length;
+        appendChunks(await ws.db.createAppender('conversations'), conversationColumns(batchChunks, batchKeeps, loaded, sourceId));
+        appendChunks(await ws.db.createAppender('messages'), messageColumns(batchChunks, batchKeeps));
+        uncommitted.loaded += loaded;
         uncommitted.duplicates += duplicatesInBatch + existing.length;
-        uncommitted.conversations += conversations.length + duplicatesInBatch + existing.length;
+        uncommitted.conversations += loaded + duplicatesInBatch + existing.length;
         if (!last && uncommitted.conversations < commitEvery) return { loaded: 0, duplicates: 0, alreadyLoaded: 0 };
         const result = { loaded: uncommitted.loaded, duplicates: uncommitted.duplicates, alreadyLoaded: uncommitted.alreadyLoaded };
         await ws.run(
@@ -177,38 +266,55 @@ export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: 
   };
 }
 
+/** Bounds the rows of one queued chunk, so that a chunk index and a row fit in one number. */
+const CHUNK_STRIDE = 2 ** 24;
+
 /** Columns in table order (see migrations.ts). */
-function conversationColumns(conversations: PreparedConversation[], sourceId: number): DuckDBValue[][] {
-  const columns: DuckDBValue[][] = Array.from({ length: 12 }, () => new Array(conversations.length));
-  for (let row = 0; row < conversations.length; row++) {
-    const c = conversations[row];
-    columns[0][row] = c.id;
-    columns[1][row] = sourceId;
-    columns[2][row] = c.externalId ?? null;
-    columns[3][row] = c.userHash ?? null;
-    columns[4][row] = c.createdAt ? new DuckDBTimestampValue(BigInt(c.createdAt.getTime()) * 1000n) : null;
-    columns[5][row] = c.model ?? null;
-    columns[6][row] = c.language ?? null;
-    columns[7][row] = c.messages.length;
-    columns[8][row] = c.userTurns;
-    columns[9][row] = c.userChars;
-    columns[10][row] = c.assistantChars;
-    columns[11][row] = c.metadata ?? null;
+function conversationColumns(chunks: ConversationColumns[], keeps: Uint8Array[], rows: number, sourceId: number): DuckDBValue[][] {
+  const columns: DuckDBValue[][] = Array.from({ length: 12 }, () => new Array(rows));
+  let out = 0;
+  for (let index = 0; index < chunks.length; index++) {
+    const c = chunks[index];
+    const keep = keeps[index];
+    for (let row = 0; row < keep.length; row++) {
+      if (!keep[row]) continue;
+      const time = c.createdAt[row];
+      columns[0][out] = c.ids[row];
+      columns[1][out] = sourceId;
+      columns[2][out] = c.externalIds[row];
+      columns[3][out] = c.userHashes[row];
+      columns[4][out] = Number.isNaN(time) ? null : new DuckDBTimestampValue(BigInt(Math.trunc(time)) * 1000n);
+      columns[5][out] = c.models[row];
+      columns[6][out] = c.languages[row];
+      columns[7][out] = c.messageEnds[row] - (row === 0 ? 0 : c.messageEnds[row - 1]);
+      columns[8][out] = c.userTurns[row];
+      columns[9][out] = c.userChars[row];
+      columns[10][out] = c.assistantChars[row];
+      columns[11][out] = c.metadata[row];
+      out++;
+    }
   }
   return columns;
 }
 
-function messageColumns(conversations: PreparedConversation[]): DuckDBValue[][] {
+function messageColumns(chunks: ConversationColumns[], keeps: Uint8Array[]): DuckDBValue[][] {
   const ids: string[] = [];
   const positions: number[] = [];
   const roles: string[] = [];
   const contents: string[] = [];
-  for (const c of conversations) {
-    for (let position = 0; position < c.messages.length; position++) {
-      ids.push(c.id);
-      positions.push(position);
-      roles.push(c.messages[position].role);
-      contents.push(c.messages[position].content);
+  for (let index = 0; index < chunks.length; index++) {
+    const c = chunks[index];
+    const keep = keeps[index];
+    for (let row = 0; row < keep.length; row++) {
+      if (!keep[row]) continue;
+      const id = c.ids[row];
+      const start = row === 0 ? 0 : c.messageEnds[row - 1];
+      for (let message = start; message < c.messageEnds[row]; message++) {
+        ids.push(id);
+        positions.push(message - start);
+        roles.push(ROLES[c.roles[message]]);
+        contents.push(c.contents[message]);
+      }
     }
   }
   return [ids, positions, roles, contents];

@@ -3,7 +3,7 @@
 // fitted on a seeded sample and every other point is placed at the similarity-weighted mean of the 2-D
 // positions of its nearest sampled points (an inverted-file search over the sample keeps that fast).
 import { UMAP } from 'umap-js';
-import { exactNeighbours } from '../cluster/knn.ts';
+import { dot, exactNeighbours } from '../cluster/knn.ts';
 import { createRandom } from '../util/random.ts';
 
 export const DEFAULT_MAP_SAMPLE = 5000;
@@ -135,7 +135,7 @@ function placeFromSample(input: PlaceInput): void {
     let weightSum = 0;
     for (const k of neighbours) {
       const point = candidates[k];
-      const weight = Math.max(1e-6, dot(unit, dim, i, point) + 1) ** 4; // sharpen towards the closest
+      const weight = Math.max(1e-6, dot(unit, i * dim, point * dim, dim) + 1) ** 4; // sharpen towards the closest
       x += weight * out[2 * point];
       y += weight * out[2 * point + 1];
       weightSum += weight;
@@ -150,7 +150,7 @@ function placeFromSample(input: PlaceInput): void {
 function nearest(unit: Float32Array, dim: number, query: number, among: Int32Array, k: number): number[] {
   const best: { index: number; score: number }[] = [];
   for (let j = 0; j < among.length; j++) {
-    const score = dot(unit, dim, query, among[j]);
+    const score = dot(unit, query * dim, among[j] * dim, dim);
     let at: number;
     if (best.length < k) {
       best.push({ index: j, score });
@@ -165,24 +165,6 @@ function nearest(unit: Float32Array, dim: number, query: number, among: Int32Arr
     }
   }
   return best.map((b) => b.index);
-}
-
-function dot(unit: Float32Array, dim: number, a: number, b: number): number {
-  const oa = a * dim;
-  const ob = b * dim;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let d = 0;
-  for (; d + 3 < dim; d += 4) {
-    s0 += unit[oa + d] * unit[ob + d];
-    s1 += unit[oa + d + 1] * unit[ob + d + 1];
-    s2 += unit[oa + d + 2] * unit[ob + d + 2];
-    s3 += unit[oa + d + 3] * unit[ob + d + 3];
-  }
-  for (; d < dim; d++) s0 += unit[oa + d] * unit[ob + d];
-  return s0 + s1 + s2 + s3;
 }
 
 function cosineDistance(a: number[], b: number[]): number {

@@ -114,7 +114,20 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   // resumed run recomputes it instead of storing the feature space.
   let clusters: ConversationClusters | undefined;
   const ensureClusters = async (): Promise<ConversationClusters> => {
-    clusters ??= await clusterConversations({ texts: docs.texts, embeddings: await ensureVectors(), dim, k, seed: options.seed, workers: options.workers });
+    if (clusters) return clusters;
+    const embeddings = await ensureVectors();
+    const progress = progressCallback({ label: 'cluster', unit: 'k-means passes' });
+    clusters = await clusterConversations({
+      texts: docs.texts,
+      embeddings,
+      dim,
+      k,
+      seed: options.seed,
+      workers: options.workers,
+      onStep: (step) => log(`cluster: ${step}`),
+      onProgress: progress.onProgress,
+    });
+    progress.stop();
     return clusters;
   };
   await stage('cluster', async () => {

@@ -63,7 +63,7 @@ export async function openWorkspace(options: OpenWorkspaceOptions = {}): Promise
     dir,
     dbPath,
     db,
-    hashUser: (rawKey) => createHmac('sha256', salt).update(rawKey).digest('hex').slice(0, 32),
+    hashUser: userHasher(salt),
     all,
     run: async (sql, params) => {
       await db.run(sql, params);
@@ -93,7 +93,12 @@ async function migrate(db: DuckDBConnection): Promise<void> {
   }
 }
 
-function loadOrCreateSalt(dir: string): Buffer {
+/** HMAC of a raw user key with a workspace's salt (exported for ingest's parse workers). */
+export function userHasher(salt: Buffer): (rawKey: string) => string {
+  return (rawKey) => createHmac('sha256', salt).update(rawKey).digest('hex').slice(0, 32);
+}
+
+export function loadOrCreateSalt(dir: string): Buffer {
   const path = join(dir, SALT_FILE);
   if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
   const salt = randomBytes(32);

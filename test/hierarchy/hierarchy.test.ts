@@ -9,6 +9,9 @@ test('level sizes follow the geometric schedule', () => {
   assert.deepEqual(levelSizes(150, { top: 10, levels: 3 }), [150, 39, 10]);
   assert.deepEqual(levelSizes(1000, { top: 10, levels: 4 }), [1000, 215, 46, 10]);
   assert.equal(defaultTop(1000), 10);
+  assert.equal(defaultTop(30), 5, 'small corpora get more than the cube root');
+  assert.equal(defaultTop(150), 8);
+  assert.equal(defaultTop(3), 2);
   assert.equal(defaultLevels(1000, 10), 3);
   assert.deepEqual(levelSizes(5, { top: 4, levels: 6 }), [5, 4], 'sizes never repeat');
   assert.deepEqual(levelSizes(3, { top: 10 }), [3, 2], 'top is clamped below the base');

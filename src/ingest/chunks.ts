@@ -1,0 +1,94 @@
+// Parsing chunks of JSONL lines into conversation columns: run by parse workers (see parallel.ts), one
+// chunk at a time, for formats where each line is one conversation.
+import type { SourceLocation } from '../types.ts';
+import type { Piece } from './bytes.ts';
+import { parsePiece } from './containers.ts';
+import type { FormatReader, RawRecord, ReaderOptions, Reject } from './types.ts';
+import { createColumnsBuilder, type ConversationColumns } from './writer.ts';
+
+/** Lines as sent to a worker: the text of each (empty when unreadable) and, per line, its number, problem and size. */
+export interface LineChunk {
+  texts: string[];
+  lines: Int32Array;
+  /** LINE_* flags. */
+  flags: Uint8Array;
+  bytes: Float64Array;
+}
+
+export const LINE_BAD_UTF8 = 1;
+export const LINE_TOO_LARGE = 2;
+export const LINE_UNTERMINATED = 4;
+
+export type ChunkEvent = { reject: Reject } | { note: SourceLocation; reason: string };
+
+export interface ChunkResult {
+  recordsRead: number;
+  conversationsRead: number;
+  empty: number;
+  noUserTurn: number;
+  columns: ConversationColumns;
+  /** Rejects and conversations not loaded, in file order. */
+  events: ChunkEvent[];
+}
+
+export function pieceFlags(piece: Piece): number {
+  const problem = piece.ok ? 0 : piece.problem === 'utf8' ? LINE_BAD_UTF8 : LINE_TOO_LARGE;
+  return problem | (piece.unterminated ? LINE_UNTERMINATED : 0);
+}
+
+export async function readChunk(
+  chunk: LineChunk,
+  file: string,
+  reader: FormatReader,
+  options: ReaderOptions,
+  hashUser: (raw: string) => string,
+): Promise<ChunkResult> {
+  const records: (RawRecord | Reject)[] = new Array(chunk.texts.length);
+  for (let i = 0; i < records.length; i++) {
+    const flags = chunk.flags[i];
+    const unterminated = (flags & LINE_UNTERMINATED) !== 0;
+    const line = chunk.lines[i];
+    const bytes = chunk.bytes[i];
+    const piece: Piece =
+      flags & (LINE_BAD_UTF8 | LINE_TOO_LARGE)
+        ? { ok: false, problem: flags & LINE_BAD_UTF8 ? 'utf8' : 'size', line, bytes, unterminated }
+        : { ok: true, text: chunk.texts[i], line, bytes, unterminated };
+    records[i] = parsePiece(piece, file, 'jsonl');
+  }
+  const builder = createColumnsBuilder();
+  const result: Omit<ChunkResult, 'columns'> = { recordsRead: records.length, conversationsRead: 0, empty: 0, noUserTurn: 0, events: [] };
+  for await (const item of reader.read(each(records), options)) {
+    if (item.kind === 'reject') {
+      result.events.push({ reject: item });
+      continue;
+    }
+    result.conversationsRead++;
+    const prepared = builder.add(item.conversation, hashUser);
+    if (prepared === 'empty') {
+      result.empty++;
+      result.events.push({ note: item.location, reason: 'empty conversation (not loaded)' });
+    } else if (prepared === 'no_user_turn') {
+      result.noUserTurn++;
+      result.events.push({ note: item.location, reason: 'no user turn (not loaded)' });
+    }
+  }
+  return { ...result, columns: builder.take() };
+}
+
+async function* each<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
+/** Remembers the most recent hashes (users usually have many conversations). */
+export function cachedHasher(hash: (raw: string) => string, limit = 50_000): (raw: string) => string {
+  const cache = new Map<string, string>();
+  return (raw) => {
+    let hashed = cache.get(raw);
+    if (hashed === undefined) {
+      if (cache.size >= limit) cache.clear();
+      hashed = hash(raw);
+      cache.set(raw, hashed);
+    }
+    return hashed;
+  };
+}

@@ -1,0 +1,24 @@
+// A parse worker: turns chunks of JSONL lines into conversation columns (see chunks.ts and parallel.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { userHasher } from '../store/workspace.ts';
+import { cachedHasher, readChunk, type LineChunk } from './chunks.ts';
+import { formatReader } from './formats/index.ts';
+import type { ParseReply, ParseWorkerData } from './parallel.ts';
+import { transferList } from './writer.ts';
+
+const data = workerData as ParseWorkerData;
+const reader = formatReader(data.format);
+const hashUser = cachedHasher(userHasher(Buffer.from(data.salt, 'hex')));
+let queue = Promise.resolve();
+
+parentPort!.on('message', (chunk: LineChunk) => {
+  queue = queue.then(async () => {
+    let reply: ParseReply;
+    try {
+      reply = { result: await readChunk(chunk, data.file, reader, data.options, hashUser) };
+    } catch (error) {
+      reply = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+    }
+    parentPort!.postMessage(reply, reply.result ? transferList(reply.result.columns) : []);
+  });
+});
