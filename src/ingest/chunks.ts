@@ -1,10 +1,9 @@
-// Parsing chunks of JSONL lines into conversation columns: run by parse workers (see parallel.ts), one
-// chunk at a time, for formats where each line is one conversation.
+// Parsing lines into records (parsePiece, used by every JSON container) and chunks of JSONL lines into
+// conversation columns (readChunk, run by parse workers one chunk at a time; see parallel.ts).
 import type { SourceLocation } from '../types.ts';
 import type { Piece } from './bytes.ts';
-import { parsePiece } from './containers.ts';
-import type { FormatReader, RawRecord, ReaderOptions, Reject } from './types.ts';
-import { createColumnsBuilder, type ConversationColumns } from './writer.ts';
+import { createColumnsBuilder, type ConversationColumns } from './columns.ts';
+import type { ContainerName, FormatReader, RawRecord, ReaderOptions, Reject } from './types.ts';
 
 /** Lines as sent to a worker: the text of each (empty when unreadable) and, per line, its number, problem and size. */
 export interface LineChunk {
@@ -34,6 +33,22 @@ export interface ChunkResult {
 export function pieceFlags(piece: Piece): number {
   const problem = piece.ok ? 0 : piece.problem === 'utf8' ? LINE_BAD_UTF8 : LINE_TOO_LARGE;
   return problem | (piece.unterminated ? LINE_UNTERMINATED : 0);
+}
+
+/** A line or JSON value parsed, or the located reason it cannot be. */
+export function parsePiece(piece: Piece & { index?: number }, file: string, container: ContainerName): RawRecord | Reject {
+  const location: SourceLocation = container === 'json' ? { file, line: piece.line, row: piece.index } : { file, line: piece.line };
+  if (!piece.ok) {
+    const reason = piece.problem === 'utf8' ? 'invalid UTF-8' : 'record too large';
+    const detail = piece.problem === 'size' ? `${(piece.bytes / 1e6).toFixed(1)} MB (raise the limit with --max-record-mb)` : undefined;
+    return { kind: 'reject', location, reason, detail };
+  }
+  try {
+    return { kind: 'record', value: JSON.parse(piece.text), location };
+  } catch (error) {
+    const reason = piece.unterminated ? 'truncated last record (invalid JSON)' : 'invalid JSON';
+    return { kind: 'reject', location, reason, detail: (error as Error).message.slice(0, 200) };
+  }
 }
 
 export async function readChunk(

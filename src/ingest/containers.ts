@@ -5,6 +5,7 @@ import { open } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { SourceLocation } from '../types.ts';
 import { openByteStream, prepend, splitJsonValues, splitLines, type Piece } from './bytes.ts';
+import { parsePiece } from './chunks.ts';
 import type { ContainerName, RawRecord, Reject } from './types.ts';
 
 export interface ContainerInput {
@@ -56,22 +57,6 @@ export async function openContainer(input: ContainerInput, size: number): Promis
   const pieces = container === 'json' ? splitJsonValues(chunks, input.maxRecordBytes) : splitLines(chunks, input.maxRecordBytes);
   const records = parsePieces(pieces, input.displayName, container);
   return { container, records, lines: container === 'jsonl' ? pieces : undefined, digest: async () => stream.digest() };
-}
-
-/** A line or JSON value parsed, or the located reason it cannot be. */
-export function parsePiece(piece: Piece & { index?: number }, file: string, container: ContainerName): RawRecord | Reject {
-  const location: SourceLocation = container === 'json' ? { file, line: piece.line, row: piece.index } : { file, line: piece.line };
-  if (!piece.ok) {
-    const reason = piece.problem === 'utf8' ? 'invalid UTF-8' : 'record too large';
-    const detail = piece.problem === 'size' ? `${(piece.bytes / 1e6).toFixed(1)} MB (raise the limit with --max-record-mb)` : undefined;
-    return { kind: 'reject', location, reason, detail };
-  }
-  try {
-    return { kind: 'record', value: JSON.parse(piece.text), location };
-  } catch (error) {
-    const reason = piece.unterminated ? 'truncated last record (invalid JSON)' : 'invalid JSON';
-    return { kind: 'reject', location, reason, detail: (error as Error).message.slice(0, 200) };
-  }
 }
 
 export function unreadable(file: string, error: unknown): Error {

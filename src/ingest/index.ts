@@ -12,7 +12,8 @@ import { detectFormat, formatReader } from './formats/index.ts';
 import { createRejectLog, describeLocation } from './rejects.ts';
 import type { FileSummary, IngestOptions, IngestSummary, RawRecord, Reject } from './types.ts';
 import { parseInWorkers } from './parallel.ts';
-import { createBatchWriter, createColumnsBuilder, type BatchWriter, type SourceCounts } from './writer.ts';
+import { createColumnsBuilder } from './columns.ts';
+import { createBatchWriter, type BatchWriter, type SourceCounts } from './writer.ts';
 
 export type { FileSummary, IngestOptions, IngestSummary } from './types.ts';
 

@@ -19,7 +19,7 @@ export type ParseReply = { result: ChunkResult; error?: undefined } | { error: s
 const CHUNK_LINES = 1000;
 const CHUNK_BYTES = 4 << 20;
 /** Chunks sent but not yet handled, per worker: enough to keep workers busy, few enough to bound memory. */
-const IN_FLIGHT_PER_WORKER = 3;
+const IN_FLIGHT_PER_WORKER = 8;
 
 const script = workerScript(import.meta.url, 'parse-worker');
 

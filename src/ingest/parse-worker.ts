@@ -1,10 +1,10 @@
 // A parse worker: turns chunks of JSONL lines into conversation columns (see chunks.ts and parallel.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { userHasher } from '../store/workspace.ts';
+import { userHasher } from '../util/hash.ts';
 import { cachedHasher, readChunk, type LineChunk } from './chunks.ts';
 import { formatReader } from './formats/index.ts';
 import type { ParseReply, ParseWorkerData } from './parallel.ts';
-import { transferList } from './writer.ts';
+import { transferList } from './columns.ts';
 
 const data = workerData as ParseWorkerData;
 const reader = formatReader(data.format);

@@ -3,10 +3,11 @@
 //   secret.key    per-workspace salt for hashing user keys (mode 0600; never leaves the folder)
 //   rejects/      the first bad records of each ingested file, with location and reason
 //   reports/      HTML, Markdown and JSON reports
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { userHasher } from '../util/hash.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 export const DEFAULT_WORKSPACE = 'clio-workspace';
@@ -91,11 +92,6 @@ async function migrate(db: DuckDBConnection): Promise<void> {
       throw new Error(`workspace migration ${migration.version} (${migration.description}) failed`, { cause: error });
     }
   }
-}
-
-/** HMAC of a raw user key with a workspace's salt (exported for ingest's parse workers). */
-export function userHasher(salt: Buffer): (rawKey: string) => string {
-  return (rawKey) => createHmac('sha256', salt).update(rawKey).digest('hex').slice(0, 32);
 }
 
 export function loadOrCreateSalt(dir: string): Buffer {
