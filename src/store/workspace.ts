@@ -13,7 +13,7 @@ import { MIGRATIONS } from './migrations.ts';
 export const DEFAULT_WORKSPACE = 'clio-workspace';
 const DB_FILE = 'clio.duckdb';
 const SALT_FILE = 'secret.key';
-const DUCKDB_MEMORY_LIMIT = '1GB';
+const DUCKDB_MEMORY_LIMIT = '256MB';
 
 export interface Workspace {
   dir: string;
@@ -48,6 +48,8 @@ export async function openWorkspace(options: OpenWorkspaceOptions = {}): Promise
   try {
     // DuckDB's default memory_limit is 80% of RAM, and its buffer cache grows to it on big loads; a fixed
     // limit keeps peak memory flat (larger work spills to clio.duckdb.tmp). CLIO_DUCKDB_MEMORY overrides it.
+    // Ingest bench, peak RSS for 200k vs 100k conversations: 1GB 899 vs 532 MB, 512MB 896 vs 571 MB,
+    // 256MB 628 vs 550 MB at the same throughput.
     const settings = { memory_limit: process.env.CLIO_DUCKDB_MEMORY ?? DUCKDB_MEMORY_LIMIT, ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}) };
     instance = await DuckDBInstance.create(dbPath, settings);
   } catch (error) {
