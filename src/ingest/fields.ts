@@ -142,6 +142,19 @@ export async function* mapRecords(
   }
 }
 
+/** mapRecords for readers whose records must match `schema`: a record that does not is rejected with its field. */
+export function mapParsedRecords<T>(
+  records: Parameters<typeof mapRecords>[0],
+  options: ReaderOptions,
+  schema: z.ZodType<T>,
+  toConversation: (record: T, location: SourceLocation) => Conversation | Reject,
+): AsyncGenerator<ReaderItem> {
+  return mapRecords(records, options, (value, location) => {
+    const parsed = schema.safeParse(value);
+    return parsed.success ? toConversation(parsed.data, location) : issueToReject(location, parsed.error.issues);
+  });
+}
+
 export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

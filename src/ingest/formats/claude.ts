@@ -1,7 +1,7 @@
 // Claude.ai data export (conversations.json): an array of {uuid, name, created_at, account: {uuid},
 // chat_messages: [{sender: "human"|"assistant", text, content?: [{type, text}]}]}. The account uuid is the user key.
 import { z } from 'zod';
-import { asKey, contentSchema, contentText, getPath, isObject, issueToReject, mapRecords, parseTime, reject, toMessages } from '../fields.ts';
+import { asKey, contentSchema, contentText, getPath, isObject, mapParsedRecords, parseTime, reject, toMessages } from '../fields.ts';
 import type { FormatReader } from '../types.ts';
 
 const messageSchema = z.looseObject({
@@ -15,10 +15,7 @@ export const claudeReader: FormatReader = {
   name: 'claude',
   detect: (record) => isObject(record) && 'chat_messages' in record,
   read: (records, options) =>
-    mapRecords(records, options, (value, location) => {
-      const parsed = recordSchema.safeParse(value);
-      if (!parsed.success) return issueToReject(location, parsed.error.issues);
-      const record = parsed.data;
+    mapParsedRecords(records, options, recordSchema, (record, location) => {
       const messages = toMessages(
         record.chat_messages.map((m) => ({ role: m.sender, content: m.text || contentText(m.content) })),
         'chat_messages',

@@ -1,6 +1,6 @@
 // ShareGPT: {"id"?, "conversations": [{"from": "human"|"gpt"|"system", "value"}]}.
 import { z } from 'zod';
-import { asKey, isObject, issueToReject, mapRecords, parseTime, reject, restMetadata, toMessages } from '../fields.ts';
+import { asKey, isObject, mapParsedRecords, parseTime, reject, restMetadata, toMessages } from '../fields.ts';
 import type { FormatReader } from '../types.ts';
 
 const turnSchema = z.looseObject({ from: z.string(), value: z.string().nullable() });
@@ -11,10 +11,7 @@ export const sharegptReader: FormatReader = {
   name: 'sharegpt',
   detect: (record) => isObject(record) && 'conversations' in record,
   read: (records, options) =>
-    mapRecords(records, options, (value, location) => {
-      const parsed = recordSchema.safeParse(value);
-      if (!parsed.success) return issueToReject(location, parsed.error.issues);
-      const record = parsed.data;
+    mapParsedRecords(records, options, recordSchema, (record, location) => {
       const messages = toMessages(
         record.conversations.map((t) => ({ role: t.from, content: t.value ?? '' })),
         'conversations',

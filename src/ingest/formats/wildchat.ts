@@ -2,7 +2,7 @@
 // (WildChat) or conversation_id (LMSYS), timestamp, language, model and a user key (hashed_ip, user_id).
 // Per-turn fields other than role and content (WildChat repeats hashed_ip, country, ... per turn) are dropped.
 import { z } from 'zod';
-import { asKey, contentText, isObject, issueToReject, mapRecords, parseTime, reject, restMetadata, roleContentMessage, toMessages } from '../fields.ts';
+import { asKey, contentText, isObject, mapParsedRecords, parseTime, reject, restMetadata, roleContentMessage, toMessages } from '../fields.ts';
 import type { FormatReader } from '../types.ts';
 
 const recordSchema = z.looseObject({ conversation: z.array(roleContentMessage) });
@@ -15,10 +15,7 @@ export const wildchatReader: FormatReader = {
   name: 'wildchat',
   detect: (record) => isObject(record) && 'conversation' in record,
   read: (records, options) =>
-    mapRecords(records, options, (value, location) => {
-      const parsed = recordSchema.safeParse(value);
-      if (!parsed.success) return issueToReject(location, parsed.error.issues);
-      const record = parsed.data;
+    mapParsedRecords(records, options, recordSchema, (record, location) => {
       const messages = toMessages(
         record.conversation.map((m) => ({ role: m.role, content: contentText(m.content) })),
         'conversation',
