@@ -47,7 +47,9 @@ export function parsePiece(piece: Piece & { index?: number }, file: string, cont
     return { kind: 'record', value: JSON.parse(piece.text), location };
   } catch (error) {
     const reason = piece.unterminated ? 'truncated last record (invalid JSON)' : 'invalid JSON';
-    return { kind: 'reject', location, reason, detail: (error as Error).message.slice(0, 200) };
+    // JSON.parse's message quotes the record's text, which may be personal data: keep only the position.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    return { kind: 'reject', location, reason, detail: position === undefined ? undefined : `at character ${position}` };
   }
 }
 

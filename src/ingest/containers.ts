@@ -97,13 +97,13 @@ async function* duckdbRows(input: ContainerInput, container: 'parquet' | 'csv'):
       }
     }
     if (container === 'csv') {
-      const rejected = await connection.runAndReadAll('SELECT line, column_name, error_type, error_message FROM reject_errors ORDER BY line');
-      for (const [line, column, type, message] of rejected.getRowsJS()) {
+      // DuckDB's error_message can quote the row's values, so only the error type and column are reported.
+      const rejected = await connection.runAndReadAll('SELECT line, column_name, error_type FROM reject_errors ORDER BY line');
+      for (const [line, column, type] of rejected.getRowsJS()) {
         yield {
           kind: 'reject',
           location: { file: input.displayName, line: Number(line), field: column ? String(column) : undefined },
           reason: `CSV ${String(type).toLowerCase().replaceAll('_', ' ')}`,
-          detail: String(message).slice(0, 200),
         };
       }
     }

@@ -127,3 +127,25 @@ test('the whole corpus in one run: valid records load, every file is reported, n
     assert.equal(n, 3);
   });
 });
+
+test('reject reports never quote the bad record: invalid JSON and bad CSV values stay out of rejects and errors', async () => {
+  const canary = 'canary-alice@example.com';
+  const json = join(dir, 'quoted.jsonl');
+  writeFileSync(json, jsonl([chat('fine')]) + `{"user_id": ${canary}, "messages": []}\n`);
+  const csv = join(dir, 'quoted.csv');
+  writeFileSync(csv, `text,user_id\n"a normal prompt",u1\n"another prompt",u2,${canary},extra\n`);
+  await withWorkspace(async (ws) => {
+    const summary = await ingestFiles(ws, [json, csv], { progress: false });
+    const rejected = summary.files.reduce((n, f) => n + f.rejected, 0);
+    assert.ok(rejected >= 2, `both bad records rejected (${rejected})`);
+    for (const file of summary.files) {
+      assert.ok(!JSON.stringify(file).includes('canary'), `summary of ${file.file} quotes the record`);
+      if (file.rejectFile) assert.ok(!readFileSync(file.rejectFile, 'utf8').includes('canary'), `${file.rejectFile} quotes the record`);
+    }
+  });
+  const strict = await withWorkspace((ws) => ingestFiles(ws, [json], { progress: false, strict: true }).then(
+    () => '',
+    (error: Error) => `${error.message} ${String((error.cause as Error | undefined)?.message ?? '')}`,
+  ));
+  assert.ok(!strict.includes('canary'), `--strict error quotes the record: ${strict}`);
+});
