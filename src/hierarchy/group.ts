@@ -164,7 +164,7 @@ function seedCentres(data: Float32Array, m: number, dim: number, weights: ArrayL
  * count) that lies farthest from that parent's mean, lowest index on ties. Deterministic; only moves
  * clusters when grouping collapsed (e.g. identical centroids).
  */
-export function fillEmptyParents(parentOf: Int32Array, data: Float32Array, dim: number, weights: ArrayLike<number>, target: number): Int32Array {
+function fillEmptyParents(parentOf: Int32Array, data: Float32Array, dim: number, weights: ArrayLike<number>, target: number): Int32Array {
   const counts = new Int32Array(target);
   for (const p of parentOf) counts[p]++;
   for (let empty = 0; empty < target; empty++) {

@@ -4,7 +4,7 @@
 // with the same signals. Always converges: every level is strictly smaller than the one below and every
 // parent has at least one child.
 import { deriveSeed } from '../util/random.ts';
-import { fillEmptyParents, groupClusters } from './group.ts';
+import { groupClusters } from './group.ts';
 import { levelSizes } from './schedule.ts';
 import { mergeTermCounts, type TermCounts } from './terms.ts';
 
@@ -48,8 +48,7 @@ export function buildHierarchy(options: HierarchyOptions): HierarchyLevel[] {
   for (let l = 1; l < schedule.length; l++) {
     const target = schedule[l];
     const weights = Array.from(sizes, (s) => Math.max(s, 1));
-    let parentOf = groupClusters({ centroids, dim: options.dim, weights, terms, target, seed: deriveSeed(options.seed, l) });
-    parentOf = fillEmptyParents(parentOf, centroids, options.dim, weights, target);
+    const parentOf = groupClusters({ centroids, dim: options.dim, weights, terms, target, seed: deriveSeed(options.seed, l) });
     const parentSizes = new Int32Array(target);
     parentOf.forEach((p, child) => (parentSizes[p] += sizes[child]));
     const parentCentroids = new Float32Array(target * options.dim);

@@ -1,3 +1,2 @@
 // Cluster naming. The embedded default names clusters by keywords; the LLM namer (later) plugs in here.
 export { nameClusters, type ClusterLabel, type NameClustersOptions } from './keywords.ts';
-export { tokenize } from './tokenize.ts';

@@ -2,13 +2,13 @@
 // Every stage stores its output in the workspace with the settings that produced it; a rerun with the
 // same settings skips finished stages, and the facet and embedding caches make even an interrupted stage
 // resume where it stopped. `from` forgets a stage and everything after it.
-import { extractFacets } from '../facets/extract.ts';
+import { COMPUTED_RUN_KEY, extractFacets } from '../facets/extract.ts';
 import { createEmbedder } from '../embed/create.ts';
 import { embedWithCache } from '../embed/cache.ts';
-import { clusterConversations, type ConversationClusters } from '../cluster/features.ts';
+import { clusterConversations, meanByCluster } from '../cluster/features.ts';
 import { chooseK } from '../cluster/kmeans.ts';
 import { nameClusters } from '../name/index.ts';
-import { buildHierarchy } from '../hierarchy/hierarchy.ts';
+import { assignmentsByLevel, buildHierarchy } from '../hierarchy/hierarchy.ts';
 import { clusterTermCounts } from '../hierarchy/terms.ts';
 import { progressCallback } from '../util/progress.ts';
 import { applyPrivacyThresholds, type PrivacySummary } from '../privacy/thresholds.ts';
@@ -48,6 +48,9 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   const log = options.log ?? (() => {});
   const corpus = await corpusFingerprint(ws);
   if (corpus.conversations === 0) throw new Error(`workspace ${ws.dir} has no conversations; run \`clio ingest FILE\` first`);
+  if (options.k !== undefined && options.k > corpus.conversations) {
+    throw new Error(`--k ${options.k} asks for more clusters than the ${corpus.conversations} conversations in the workspace`);
+  }
   const k = options.k ?? chooseK(corpus.conversations);
   const settings = {
     corpus: corpus.hash,
@@ -61,6 +64,7 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   };
   const runId = settingsHash(settings).slice(0, 12);
   if (options.from) await resetStagesFrom(ws, runId, options.from);
+  if (options.from === 'facets') await ws.run(`DELETE FROM facets WHERE run_key = $1`, [COMPUTED_RUN_KEY]);
   const stageSeconds: AnalyzeResult['stageSeconds'] = {};
   const skipped: Stage[] = [];
 
@@ -110,14 +114,11 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
     return vectors!;
   };
 
-  // k-means is deterministic for a seed, so a later stage that needs the clustering in memory after a
-  // resumed run recomputes it instead of storing the feature space.
-  let clusters: ConversationClusters | undefined;
-  const ensureClusters = async (): Promise<ConversationClusters> => {
-    if (clusters) return clusters;
+  let computed: Int32Array | undefined;
+  await stage('cluster', async () => {
     const embeddings = await ensureVectors();
     const progress = progressCallback({ label: 'cluster', unit: 'k-means passes' });
-    clusters = await clusterConversations({
+    const result = await clusterConversations({
       texts: docs.texts,
       embeddings,
       dim,
@@ -128,14 +129,11 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
       onProgress: progress.onProgress,
     });
     progress.stop();
-    return clusters;
-  };
-  await stage('cluster', async () => {
-    const result = await ensureClusters();
+    computed = result.assignments;
     await writeBaseClusters(ws, runId, docs, result.assignments, k);
     return { k, inertia: result.inertia, steps: result.features.steps };
   });
-  const assignments = clusters?.assignments ?? (await loadBaseAssignments(ws, runId, docs));
+  const assignments = computed ?? (await loadBaseAssignments(ws, runId, docs));
 
   await stage('name', async () => {
     const labels = nameClusters({ texts: docs.texts, users: docs.users, assignments, clusterCount: k, minUsers: options.minUsers });
@@ -144,15 +142,18 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   });
 
   await stage('hierarchy', async () => {
-    const result = await ensureClusters();
-    const terms = clusterTermCounts(docs.texts, result.assignments, k);
-    const levels = buildHierarchy({ centroids: result.embeddingCentroids, dim, sizes: result.sizes, terms, levels: options.levels, top: options.top, seed: options.seed });
-    let below = assignments;
+    // Everything the grouping needs follows from the stored base assignments, so a resumed run does not
+    // redo k-means.
+    const sizes = new Int32Array(k);
+    for (const cluster of assignments) sizes[cluster]++;
+    const centroids = meanByCluster(await ensureVectors(), dim, assignments, k);
+    const terms = clusterTermCounts(docs.texts, assignments, k);
+    const levels = buildHierarchy({ centroids, dim, sizes, terms, levels: options.levels, top: options.top, seed: options.seed });
+    const memberships = assignmentsByLevel(assignments, levels);
     for (const level of levels) {
-      const memberOf = composeAssignments(below, level.parentOf);
+      const memberOf = memberships[level.level];
       const labels = nameClusters({ texts: docs.texts, users: docs.users, assignments: memberOf, clusterCount: level.size, minUsers: options.minUsers });
       await writeParentLevel(ws, runId, level.level, level.parentOf, level.size, labels, docs, memberOf);
-      below = memberOf;
     }
     return { levelSizes: [k, ...levels.map((l) => l.size)] };
   });
@@ -185,7 +186,7 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
 
 async function corpusFingerprint(ws: Workspace): Promise<{ conversations: number; hash: string }> {
   const [row] = await ws.all<{ n: number; h: string }>(
-    `SELECT count(*) AS n, coalesce(bit_xor(hash(conversation_id)), 0)::VARCHAR AS h FROM conversations`,
+    `SELECT count(*) AS n, coalesce(md5(string_agg(conversation_id, ',' ORDER BY conversation_id)), '') AS h FROM conversations`,
   );
   return { conversations: row.n, hash: `${row.n}:${row.h}` };
 }
@@ -193,12 +194,5 @@ async function corpusFingerprint(ws: Workspace): Promise<{ conversations: number
 function flatten(rows: Float32Array[], dim: number): Float32Array {
   const out = new Float32Array(rows.length * dim);
   rows.forEach((row, i) => out.set(row, i * dim));
-  return out;
-}
-
-/** Conversation -> cluster at the next level, through the level's parent map. */
-function composeAssignments(below: Int32Array, parentOf: Int32Array): Int32Array {
-  const out = new Int32Array(below.length);
-  for (let i = 0; i < below.length; i++) out[i] = parentOf[below[i]];
   return out;
 }

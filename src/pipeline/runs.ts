@@ -35,18 +35,12 @@ export async function markStageDone(ws: Workspace, runId: string, stage: Stage, 
   ]);
 }
 
-/** Forget a stage and every later one for this run, so `--from STAGE` recomputes them. */
+/**
+ * Forget a stage and every later one for this run, so `--from STAGE` recomputes them. The privacy
+ * filter record goes too, so no report can be written from clusters that have not been filtered again.
+ */
 export async function resetStagesFrom(ws: Workspace, runId: string, from: Stage): Promise<void> {
   const later = STAGES.slice(STAGES.indexOf(from));
   await ws.run(`DELETE FROM runs WHERE run_id = $1 AND stage IN (${later.map((s) => `'${s}'`).join(',')})`, [runId]);
-}
-
-/** The newest run whose every stage finished. */
-export async function latestCompleteRun(ws: Workspace): Promise<string | undefined> {
-  const rows = await ws.all<{ run_id: string }>(
-    `SELECT run_id FROM runs GROUP BY run_id
-     HAVING count(DISTINCT stage) FILTER (WHERE status = 'done') = ${STAGES.length}
-     ORDER BY max(finished_at) DESC LIMIT 1`,
-  );
-  return rows[0]?.run_id;
+  await ws.run('DELETE FROM privacy_filters WHERE run_id = $1', [runId]);
 }

@@ -36,6 +36,7 @@ export const clusterId = (level: number, index: number): string => `${level}-${i
 export async function writeBaseClusters(ws: Workspace, runId: string, docs: Documents, assignments: Int32Array, k: number): Promise<void> {
   await ws.run('BEGIN TRANSACTION');
   try {
+    await ws.run('DELETE FROM privacy_filters WHERE run_id = $1', [runId]);
     await ws.run('DELETE FROM cluster_members WHERE run_id = $1', [runId]);
     await ws.run('DELETE FROM clusters WHERE run_id = $1', [runId]);
     const appender = await ws.db.createAppender('cluster_members');
@@ -120,7 +121,7 @@ async function insertLevel(ws: Workspace, runId: string, level: number, count: n
     appender.appendNull(); // terms
     appender.appendInteger(sizes[c]);
     appender.appendInteger(users[c].size);
-    appender.appendBoolean(true);
+    appender.appendBoolean(false); // hidden until the privacy stage has checked it
     appender.appendNull(); // x
     appender.appendNull(); // y
     appender.endRow();

@@ -31,11 +31,6 @@ export function createRandom(seed: number): () => number {
   return next;
 }
 
-/** An integer in [0, n) drawn from `random`. */
-export function randomInt(random: () => number, n: number): number {
-  return Math.floor(random() * n);
-}
-
 /** A seed for a derived stream (restart r of a run seeded with `seed`), unrelated to its neighbours. */
 export function deriveSeed(seed: number, stream: number): number {
   return createRandom((seed ^ Math.imul(stream + 1, 0x9e3779b1)) >>> 0)() * 4294967296;
