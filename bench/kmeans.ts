@@ -4,14 +4,14 @@
 // Vectors are synthetic sentence-embedding-like data: unit-length noisy copies of random topic directions.
 import { kmeans as mlKmeans } from 'ml-kmeans';
 import { chooseK, kmeans, type KMeansOptions } from '../src/cluster/kmeans.ts';
-import { createRandom } from '../src/util/random.ts';
+import { createRandom, standardNormal } from '../src/util/random.ts';
 
 const DIM = 512;
 
 /** n unit vectors around `topics` random directions, noise comparable to the signal. */
 export function topicVectors(n: number, dim: number, topics: number, seed: number): Float32Array {
   const random = createRandom(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const gauss = () => standardNormal(random);
   const directions = Array.from({ length: topics }, () => Float64Array.from({ length: dim }, gauss));
   const data = new Float32Array(n * dim);
   const row = new Float64Array(dim);

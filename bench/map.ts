@@ -2,13 +2,13 @@
 // by our nearest-sampled-points rule against umap-js `transform` (time and neighbour-label agreement).
 import { UMAP } from 'umap-js';
 import { projectTo2d } from '../src/map/project.ts';
-import { createRandom } from '../src/util/random.ts';
+import { createRandom, standardNormal } from '../src/util/random.ts';
 
 const DIM = 512;
 
 function blobs(n: number, count: number, seed: number) {
   const random = createRandom(seed);
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const gaussian = () => standardNormal(random);
   const centres = Array.from({ length: count }, () => Array.from({ length: DIM }, gaussian));
   const vectors = new Float32Array(n * DIM);
   const labels = new Int32Array(n);

@@ -1,20 +1,10 @@
 // Keyword naming speed: 100,000 generated conversations in 1,000 clusters (and 10,000 in 100).
+import { createRandom } from '../src/util/random.ts';
 import { nameClusters } from '../src/name/keywords.ts';
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Texts of about 40 words: Zipf-distributed shared vocabulary plus words of the conversation's cluster. */
 function generate(n: number, clusters: number, seed: number) {
-  const random = seededRandom(seed);
+  const random = createRandom(seed);
   const word = (i: number) => `w${i.toString(36)}x`;
   const texts: string[] = [];
   const users: string[] = [];

@@ -35,3 +35,8 @@ export function createRandom(seed: number): () => number {
 export function deriveSeed(seed: number, stream: number): number {
   return createRandom((seed ^ Math.imul(stream + 1, 0x9e3779b1)) >>> 0)() * 4294967296;
 }
+
+/** A standard normal value drawn from `random` (Box-Muller, cosine half). */
+export function standardNormal(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}

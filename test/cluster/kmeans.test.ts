@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { chooseK, kmeans, type KMeansResult } from '../../src/cluster/kmeans.ts';
 import { instantiateDots } from '../../src/cluster/simd-kernel.ts';
 import { adjustedRandIndex } from '../../src/eval/metrics.ts';
-import { createRandom } from '../../src/util/random.ts';
+import { createRandom, standardNormal } from '../../src/util/random.ts';
 
 interface Blobs {
   data: Float32Array;
@@ -15,7 +15,7 @@ interface Blobs {
 /** n points around `centres` random centres spread far apart relative to the unit noise. */
 function blobs(n: number, dim: number, centres: number, seed: number, spread = 20): Blobs {
   const random = createRandom(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const gauss = () => standardNormal(random);
   const means = Array.from({ length: centres }, () => Array.from({ length: dim }, () => spread * gauss()));
   const data = new Float32Array(n * dim);
   const labels = new Int32Array(n);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clusterCentres, projectTo2d } from '../../src/map/project.ts';
-import { createRandom } from '../../src/util/random.ts';
+import { createRandom, standardNormal } from '../../src/util/random.ts';
 
 /** `blobs` tight Gaussian blobs around random unit centres in `dim` dimensions. */
 function blobs(options: { blobs: number; perBlob: number; dim: number; seed: number }) {
   const random = createRandom(options.seed);
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const gaussian = () => standardNormal(random);
   const n = options.blobs * options.perBlob;
   const vectors = new Float32Array(n * options.dim);
   const labels = new Int32Array(n);

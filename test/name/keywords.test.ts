@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createRandom } from '../../src/util/random.ts';
 import { nameClusters } from '../../src/name/keywords.ts';
 import { tokenize } from '../../src/name/tokenize.ts';
 
 // A small seeded corpus: each topic has its own words, every text also has generic filler words.
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const TOPICS = [
   ['password', 'reset', 'account', 'login', 'locked'],
   ['recipe', 'chicken', 'oven', 'dinner', 'garlic'],
@@ -25,7 +15,7 @@ const TOPICS = [
 const GENERIC = ['question', 'today', 'example', 'simple', 'problem'];
 
 function corpus(options: { perTopic: number; users: number; seed: number }) {
-  const random = seededRandom(options.seed);
+  const random = createRandom(options.seed);
   const pick = <T,>(items: T[]) => items[Math.floor(random() * items.length)];
   const texts: string[] = [];
   const users: (string | null)[] = [];
