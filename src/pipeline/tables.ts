@@ -124,6 +124,8 @@ async function insertLevel(ws: Workspace, runId: string, level: number, count: n
     appender.appendBoolean(false); // hidden until the privacy stage has checked it
     appender.appendNull(); // x
     appender.appendNull(); // y
+    appender.appendNull(); // privacy_score
+    appender.appendBoolean(false); // audit_removed
     appender.endRow();
   }
   appender.closeSync();

@@ -138,6 +138,38 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'LLM mode: failures, provider batches, privacy audit of cluster names',
+    sql: `
+      -- Work items an LLM stage gave up on (after retries), with the reason; a rerun retries them.
+      CREATE TABLE llm_failures (
+        run_key VARCHAR NOT NULL,
+        stage VARCHAR NOT NULL,
+        item_id VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (run_key, stage, item_id)
+      );
+
+      -- Provider batch jobs (Anthropic Message Batches, OpenAI Batch), so a restarted run polls the batch it
+      -- already submitted instead of paying for a second one. cache_keys lists the llm_cache keys it answers.
+      CREATE TABLE llm_batches (
+        batch_id VARCHAR PRIMARY KEY,
+        provider VARCHAR NOT NULL,
+        stage VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        cache_keys JSON NOT NULL,
+        submitted_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        finished_at TIMESTAMP
+      );
+
+      -- The privacy auditor's rating (1-5) of each cluster's name and description, and whether it was
+      -- removed for it; NULL when no auditor ran (keyword mode).
+      ALTER TABLE clusters ADD COLUMN privacy_score INTEGER;
+      ALTER TABLE clusters ADD COLUMN audit_removed BOOLEAN DEFAULT false;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
