@@ -23,6 +23,7 @@ ${renderStats(model)}
 ${renderOther(model.other)}</div></section>
 ${renderMap(model, colours)}
 ${renderPrivacy(model)}
+${renderLlm(model)}
 ${renderCorpus(model)}
 ${renderStages(model)}
 <footer class="muted">Only clusters that meet the privacy thresholds are named here. No conversation text appears in this report.</footer>
@@ -30,9 +31,31 @@ ${renderStages(model)}
 `;
 }
 
+export const MODE_TITLE = { keyword: 'Mode: keyword labels, no language model', llm: 'Mode: LLM (the paper\'s method)' } as const;
+
 function renderMode(model: ReportModel): string {
-  return `<section class="mode"><h2>Mode: keyword labels, no language model</h2><p>${esc(model.mode.summary)}</p>
-<p>What this mode cannot do:</p><ul>${model.mode.cannot.map((c) => `<li>${esc(c)}</li>`).join('')}</ul></section>`;
+  const cannot = model.mode.cannot.length
+    ? `<p>What this mode cannot do:</p><ul>${model.mode.cannot.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>`
+    : '';
+  return `<section class="mode"><h2>${MODE_TITLE[model.mode.name]}</h2><p>${esc(model.mode.summary)}</p>${cannot}</section>`;
+}
+
+function renderLlm(model: ReportModel): string {
+  const llm = model.llm;
+  if (!llm) return '';
+  const cost = (usd: number | null) => (usd === null ? 'unknown price' : `$${usd.toFixed(usd < 1 ? 4 : 2)}`);
+  const rows = llm.usage.map(
+    (u) => `<tr><td>${esc(u.stage)}</td><td>${esc(llm.models[u.stage] ?? '')}</td><td>${fmt(u.calls)}</td><td>${fmt(u.cachedCalls)}</td><td>${fmt(u.failures)}</td><td>${fmt(u.inputTokens)}</td><td>${fmt(u.outputTokens)}</td><td>${cost(u.costUsd)}</td></tr>`,
+  );
+  const audit = llm.audit
+    ? `<p>Privacy auditor: rated <b>${fmt(llm.audit.rated)}</b> names and descriptions that would be shown; <b>${fmt(llm.audit.removed)}</b> rated below ${llm.audit.threshold} (or not rated: ${fmt(llm.audit.failed)}) were removed with everything under them.</p>`
+    : '';
+  const failures = llm.failures.length
+    ? `<p>Work the model could not do after retries:</p><ul>${llm.failures.map((f) => `<li>${esc(f.stage)}: ${fmt(f.count)} (${f.reasons.slice(0, 3).map((r) => `${esc(r.value)} ×${fmt(r.count)}`).join('; ')})</li>`).join('')}</ul>`
+    : '<p>No failed work items.</p>';
+  return `<section><h2>Language model</h2>${audit}
+<table><thead><tr><th>stage</th><th>model</th><th>calls</th><th>cached</th><th>failed</th><th>input tokens</th><th>output tokens</th><th>cost</th></tr></thead><tbody>${rows.join('')}</tbody></table>
+<p>Total cost at list prices: <b>${cost(llm.totalCostUsd)}</b> (cached calls cost nothing).</p>${failures}</section>`;
 }
 
 function renderStats(model: ReportModel): string {
@@ -60,7 +83,7 @@ function renderNode(node: ReportCluster, colour: string): string {
 <p class="desc">${esc(node.description)}</p>
 ${node.terms.length ? `<p class="terms">${node.terms.map((t) => `<span class="chip">${esc(t)}</span>`).join('')}</p>` : ''}
 <div class="breakdowns">${miniBars('Language', node.languages, colour)}${miniBars('Turns', node.turns, colour)}
-<div class="facts"><div><b>${fmt(node.size)}</b> conversations</div><div><b>${fmt(node.distinctUsers)}</b> distinct users</div><div>level ${node.level}</div></div></div>
+<div class="facts"><div><b>${fmt(node.size)}</b> conversations</div><div><b>${fmt(node.distinctUsers)}</b> distinct users</div><div>level ${node.level}</div>${node.concern === null ? '' : `<div>mean concern <b>${node.concern.toFixed(2)}</b> / 5</div>`}${node.privacyScore === null ? '' : `<div>privacy audit <b>${node.privacyScore}</b> / 5</div>`}</div></div>
 ${children}${node.children.length || node.other.conversations ? renderOther(node.other) : ''}</div></details>`;
 }
 

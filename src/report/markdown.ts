@@ -1,5 +1,5 @@
 // The report as Markdown: the same content as the HTML, as nested lists and tables.
-import { fmt, pct } from './html.ts';
+import { fmt, MODE_TITLE, pct } from './html.ts';
 import type { Count, ReportCluster, ReportModel } from './model.ts';
 
 export function renderMarkdown(model: ReportModel): string {
@@ -10,13 +10,12 @@ export function renderMarkdown(model: ReportModel): string {
     '',
     `Clio report, run \`${model.runId}\`, generated ${model.generatedAt}.`,
     '',
-    '## Mode: keyword labels, no language model',
+    `## ${MODE_TITLE[model.mode.name]}`,
     '',
     model.mode.summary,
     '',
-    'What this mode cannot do:',
-    ...model.mode.cannot.map((item) => `- ${item}`),
-    '',
+    ...(model.mode.cannot.length ? ['What this mode cannot do:', ...model.mode.cannot.map((item) => `- ${item}`), ''] : []),
+    ...llmLines(model),
     '## Corpus',
     '',
     '| conversations | clustered | distinct users | shown clusters | levels | period |',
@@ -35,7 +34,8 @@ export function renderMarkdown(model: ReportModel): string {
     lines.push(`${indent}- **${md(node.name)}** — ${fmt(node.size)} conversations, ${fmt(node.distinctUsers)} users (${pct(node.shareOfCorpus)} of all, ${pct(node.shareOfParent, 0)} of parent)`);
     if (node.description) lines.push(`${indent}  ${md(node.description)}`);
     if (node.terms.length) lines.push(`${indent}  Terms: ${node.terms.map(md).join(', ')}`);
-    lines.push(`${indent}  Languages: ${counts(node.languages)}; turns: ${counts(node.turns)}`);
+    const extra = [node.concern === null ? '' : `; mean concern ${node.concern.toFixed(2)}/5`, node.privacyScore === null ? '' : `; privacy audit ${node.privacyScore}/5`].join('');
+    lines.push(`${indent}  Languages: ${counts(node.languages)}; turns: ${counts(node.turns)}${extra}`);
     node.children.forEach((child) => visit(child, depth + 1));
     if (node.other.conversations > 0) lines.push(`${indent}  - _other (below privacy threshold): ${fmt(node.other.conversations)} conversations in ${fmt(node.other.clusters)} clusters_`);
   };
@@ -74,4 +74,23 @@ function countNodes(nodes: ReportCluster[]): number {
 /** Neutralises Markdown/HTML syntax in text taken from the workspace. */
 function md(text: string): string {
   return text.replace(/[\\`*_[\]<>|#]/g, (ch) => `\\${ch}`);
+}
+
+function llmLines(model: ReportModel): string[] {
+  const llm = model.llm;
+  if (!llm) return [];
+  const cost = (usd: number | null) => (usd === null ? 'unknown price' : `$${usd.toFixed(4)}`);
+  return [
+    '### Language model',
+    '',
+    ...(llm.audit ? [`Privacy auditor: rated ${fmt(llm.audit.rated)} shown names; removed ${fmt(llm.audit.removed)} (below ${llm.audit.threshold}, or not rated: ${fmt(llm.audit.failed)}).`, ''] : []),
+    '| stage | model | calls | cached | failed | input tokens | output tokens | cost |',
+    '|---|---|---|---|---|---|---|---|',
+    ...llm.usage.map((u) => `| ${u.stage} | ${llm.models[u.stage] ?? ''} | ${fmt(u.calls)} | ${fmt(u.cachedCalls)} | ${fmt(u.failures)} | ${fmt(u.inputTokens)} | ${fmt(u.outputTokens)} | ${cost(u.costUsd)} |`),
+    '',
+    `Total cost at list prices: ${cost(llm.totalCostUsd)}.`,
+    '',
+    ...llm.failures.map((f) => `- failed in ${f.stage}: ${fmt(f.count)} (${f.reasons.slice(0, 3).map((r) => `${md(r.value)} ×${r.count}`).join('; ')})`),
+    ...(llm.failures.length ? [''] : []),
+  ];
 }

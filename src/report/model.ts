@@ -30,14 +30,40 @@ export interface ReportCluster {
   y: number | null;
   languages: Count[];
   turns: Count[];
+  /** Mean model-rated concern (1-5) of its conversations; null without an LLM facet run. */
+  concern: number | null;
+  /** The privacy auditor's rating of its name and description (1-5); null when no auditor ran. */
+  privacyScore: number | null;
   other: Folded;
   children: ReportCluster[];
+}
+
+export interface StageUsageRow {
+  stage: string;
+  calls: number;
+  cachedCalls: number;
+  failures: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+}
+
+/** What the language model did in an LLM-mode run: models, calls, cost, failures and the auditor. */
+export interface ReportLlm {
+  provider: string;
+  models: Record<string, string>;
+  usage: StageUsageRow[];
+  totalCostUsd: number | null;
+  /** Work items the model could not do after retries, per stage, with reasons (never content). */
+  failures: { stage: string; count: number; reasons: Count[] }[];
+  audit: { threshold: number; rated: number; removed: number; failed: number } | null;
 }
 
 export interface ReportModel {
   runId: string;
   generatedAt: string;
-  mode: { name: 'keyword'; summary: string; cannot: string[] };
+  mode: { name: 'keyword' | 'llm'; summary: string; cannot: string[] };
+  llm: ReportLlm | null;
   privacy: PrivacySummary;
   corpus: {
     conversations: number;
@@ -68,6 +94,15 @@ const KEYWORD_MODE: ReportModel['mode'] = {
   ],
 };
 
+const LLM_MODE = (llm: ReportLlm): ReportModel['mode'] => ({
+  name: 'llm',
+  summary:
+    `LLM mode (${llm.provider}): a language model wrote each conversation's facets (request, task, language, concern), ` +
+    'clusters were built on the request summaries, named and described by the model against contrasting clusters, ' +
+    'grouped into the hierarchy by the model, and every shown name and description was rated by a privacy auditor.',
+  cannot: [],
+});
+
 const TURN_BANDS = `CASE WHEN t < 2 THEN '1' WHEN t < 3 THEN '2' WHEN t < 5 THEN '3-4' WHEN t < 10 THEN '5-9' WHEN t < 20 THEN '10-19' ELSE '20+' END`;
 const TURN_ORDER = ['1', '2', '3-4', '5-9', '10-19', '20+'];
 
@@ -79,9 +114,12 @@ export async function loadReportModel(ws: Workspace, runId: string): Promise<Rep
 
   const clusters = await ws.all<{
     cluster_id: string; level: number; parent_id: string | null; name: string | null; description: string | null;
-    terms: string | null; size: number; distinct_users: number; visible: boolean; x: number | null; y: number | null;
-  }>('SELECT cluster_id, level, parent_id, name, description, terms, size, distinct_users, visible, x, y FROM clusters WHERE run_id = $1 ORDER BY size DESC, cluster_id', [runId]);
+    terms: string | null; size: number; distinct_users: number; visible: boolean; x: number | null; y: number | null; privacy_score: number | null;
+  }>('SELECT cluster_id, level, parent_id, name, description, terms, size, distinct_users, visible, x, y, privacy_score FROM clusters WHERE run_id = $1 ORDER BY size DESC, cluster_id', [runId]);
+  const llm = await loadLlmSection(ws, runId);
+  const facetRunKey = await runSetting(ws, runId, 'facetRunKey');
   const breakdowns = await loadBreakdowns(ws, runId, minUsers);
+  const concern = facetRunKey ? await meanConcern(ws, runId, facetRunKey) : new Map<string, number>();
   const [corpusRow] = await ws.all<{ conversations: number; users: number; first: string | null; last: string | null }>(
     `SELECT count(*) AS conversations, count(DISTINCT user_hash) AS users,
             strftime(min(created_at), '%Y-%m-%d') AS first, strftime(max(created_at), '%Y-%m-%d') AS last
@@ -107,6 +145,8 @@ export async function loadReportModel(ws: Workspace, runId: string): Promise<Rep
       y: row.y,
       languages: breakdown?.languages ?? [],
       turns: breakdown?.turns ?? [],
+      concern: concern.get(row.cluster_id) ?? null,
+      privacyScore: row.privacy_score,
       other: { clusters: 0, conversations: 0 },
       children: [],
     });
@@ -135,7 +175,8 @@ export async function loadReportModel(ws: Workspace, runId: string): Promise<Rep
   return {
     runId,
     generatedAt: new Date().toISOString(),
-    mode: KEYWORD_MODE,
+    mode: llm ? LLM_MODE(llm) : KEYWORD_MODE,
+    llm,
     privacy,
     corpus: {
       conversations: corpusRow.conversations,
@@ -170,8 +211,8 @@ async function loadBreakdowns(ws: Workspace, runId: string, minUsers: number): P
        SELECT up.conversation_id, up.cluster_id FROM up JOIN clusters k ON k.run_id = $1 AND k.cluster_id = up.cluster_id AND k.visible
        UNION ALL SELECT conversation_id, '' FROM conversations
      ),
-     language AS (SELECT conversation_id, any_value(value_text) AS value FROM facets WHERE facet = 'language' GROUP BY conversation_id),
-     turns AS (SELECT conversation_id, any_value(value_number) AS value FROM facets WHERE facet = 'turns' GROUP BY conversation_id),
+     language AS (SELECT conversation_id, any_value(value_text) AS value FROM facets WHERE facet = 'language' AND run_key = '' GROUP BY conversation_id),
+     turns AS (SELECT conversation_id, any_value(value_number) AS value FROM facets WHERE facet = 'turns' AND run_key = '' GROUP BY conversation_id),
      enriched AS (
        SELECT s.cluster_id, coalesce(c.user_hash, 'conversation:' || c.conversation_id) AS user_key,
               coalesce(l.value, 'und') AS language, coalesce(t.value, c.turns) AS t
@@ -198,6 +239,75 @@ async function loadBreakdowns(ws: Workspace, runId: string, minUsers: number): P
     entry.turns.sort((a, b) => rank(a.value) - rank(b.value));
   }
   return byCluster;
+}
+
+/** A value from the run's settings (the same for every stage row of the run), or null. */
+async function runSetting(ws: Workspace, runId: string, key: string): Promise<string | null> {
+  const [row] = await ws.all<{ settings: string }>('SELECT settings FROM runs WHERE run_id = $1 LIMIT 1', [runId]);
+  if (!row) return null;
+  const settings = JSON.parse(String(row.settings)) as { llm?: Record<string, unknown> };
+  const value = settings.llm?.[key];
+  return value === undefined || value === null ? null : String(value);
+}
+
+async function loadLlmSection(ws: Workspace, runId: string): Promise<ReportLlm | null> {
+  const rows = await ws.all<{ stage: string; settings: string; stats: string | null }>('SELECT stage, settings, stats FROM runs WHERE run_id = $1 ORDER BY started_at', [runId]);
+  const settings = rows.length ? (JSON.parse(String(rows[0].settings)) as { llm?: { provider: string; models: Record<string, string>; facetRunKey: string } }) : {};
+  if (!settings.llm) return null;
+  const usage = new Map<string, StageUsageRow>();
+  let audit: ReportLlm['audit'] = null;
+  for (const row of rows) {
+    const stats = row.stats ? (JSON.parse(String(row.stats)) as { llmUsage?: Record<string, Omit<StageUsageRow, 'stage'>>; audit?: ReportLlm['audit'] }) : {};
+    for (const [stage, u] of Object.entries(stats.llmUsage ?? {})) {
+      if (u.calls + u.cachedCalls + u.failures === 0) continue;
+      const total = usage.get(stage) ?? { stage, calls: 0, cachedCalls: 0, failures: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+      total.calls += u.calls;
+      total.cachedCalls += u.cachedCalls;
+      total.failures += u.failures;
+      total.inputTokens += u.inputTokens;
+      total.outputTokens += u.outputTokens;
+      total.costUsd = total.costUsd === null || u.costUsd === null ? null : total.costUsd + u.costUsd;
+      usage.set(stage, total);
+    }
+    if (stats.audit) audit = stats.audit;
+  }
+  const failureRows = await ws.all<{ stage: string; reason: string; n: number }>(
+    `SELECT stage, reason, count(*) AS n FROM llm_failures WHERE run_key IN ($1, $2) GROUP BY stage, reason ORDER BY stage, n DESC`,
+    [runId, settings.llm.facetRunKey],
+  );
+  const failures = new Map<string, { stage: string; count: number; reasons: Count[] }>();
+  for (const row of failureRows) {
+    const entry = failures.get(row.stage) ?? { stage: row.stage, count: 0, reasons: [] };
+    entry.count += row.n;
+    entry.reasons.push({ value: row.reason, count: row.n });
+    failures.set(row.stage, entry);
+  }
+  const list = [...usage.values()];
+  return {
+    provider: settings.llm.provider,
+    models: settings.llm.models,
+    usage: list,
+    totalCostUsd: list.some((u) => u.costUsd === null) ? null : list.reduce((sum, u) => sum + (u.costUsd ?? 0), 0),
+    failures: [...failures.values()],
+    audit,
+  };
+}
+
+/** Mean model-rated concern per cluster (every level), from the run's model facets. */
+async function meanConcern(ws: Workspace, runId: string, facetRunKey: string): Promise<Map<string, number>> {
+  const rows = await ws.all<{ cluster_id: string; mean: number }>(
+    `WITH RECURSIVE up(conversation_id, cluster_id) AS (
+       SELECT conversation_id, cluster_id FROM cluster_members WHERE run_id = $1
+       UNION ALL
+       SELECT up.conversation_id, k.parent_id FROM up JOIN clusters k ON k.run_id = $1 AND k.cluster_id = up.cluster_id
+       WHERE k.parent_id IS NOT NULL
+     )
+     SELECT up.cluster_id, avg(f.value_number) AS mean FROM up
+     JOIN facets f ON f.conversation_id = up.conversation_id AND f.facet = 'concern' AND f.run_key = $2
+     GROUP BY up.cluster_id`,
+    [runId, facetRunKey],
+  );
+  return new Map(rows.map((r) => [r.cluster_id, r.mean]));
 }
 
 function rank(band: string): number {
