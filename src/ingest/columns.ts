@@ -26,7 +26,13 @@ export interface ConversationColumns {
   messageEnds: Int32Array;
   /** Indices into ROLES. */
   roles: Uint8Array;
-  contents: string[];
+  /**
+   * Message texts as UTF-8, back to back; message m is contentBytes[contentEnds[m - 1] (0 for m = 0), contentEnds[m]).
+   * Encoded where the texts were built (a parse worker), so the main thread hands DuckDB bytes instead of
+   * converting strings: the conversion was most of the appender's cost.
+   */
+  contentBytes: Uint8Array;
+  contentEnds: Int32Array;
 }
 
 export const ROLES: readonly Role[] = ['user', 'assistant', 'system', 'tool'];
@@ -57,10 +63,10 @@ export function createColumnsBuilder(): ColumnsBuilder {
   let messageEnds: number[] = [];
   let roles: number[] = [];
   let contents: string[] = [];
-  const trimmed: string[] = [];
+  let contentLengths: number[] = [];
+  let contentBytesTotal = 0;
   return {
     add(conversation, hashUser) {
-      trimmed.length = 0;
       let userTurns = 0;
       let userChars = 0;
       let assistantChars = 0;
@@ -87,7 +93,12 @@ export function createColumnsBuilder(): ColumnsBuilder {
       }
       const userHash = conversation.userKey === undefined ? undefined : hashUser(conversation.userKey);
       let material = '';
-      for (let i = first; i < contents.length; i++) material += `${ROLES[roles[i]]}:${Buffer.byteLength(contents[i])}:${contents[i]}`;
+      for (let i = first; i < contents.length; i++) {
+        const length = Buffer.byteLength(contents[i]);
+        contentLengths.push(length);
+        contentBytesTotal += length;
+        material += `${ROLES[roles[i]]}:${length}:${contents[i]}`;
+      }
       ids.push(hash('sha256', `${material}|${userHash ?? ''}`).slice(0, 32));
       externalIds.push(conversation.externalId ?? null);
       userHashes.push(userHash ?? null);
@@ -112,15 +123,23 @@ export function createColumnsBuilder(): ColumnsBuilder {
       const taken: ConversationColumns = {
         ids, externalIds, userHashes, createdAt: Float64Array.from(createdAt), models, languages,
         userTurns: new Int32Array(rows), userChars: new Int32Array(rows), assistantChars: new Int32Array(rows),
-        metadata, messageEnds: Int32Array.from(messageEnds), roles: Uint8Array.from(roles), contents,
+        metadata, messageEnds: Int32Array.from(messageEnds), roles: Uint8Array.from(roles),
+        contentBytes: new Uint8Array(contentBytesTotal), contentEnds: new Int32Array(contents.length),
       };
+      // Buffer.write encodes a lone surrogate as U+FFFD, as Buffer.byteLength counted it and as DuckDB's string conversion did.
+      const target = Buffer.from(taken.contentBytes.buffer, taken.contentBytes.byteOffset, taken.contentBytes.byteLength);
+      let offset = 0;
+      for (let message = 0; message < contents.length; message++) {
+        offset += target.write(contents[message], offset, contentLengths[message]);
+        taken.contentEnds[message] = offset;
+      }
       for (let row = 0; row < rows; row++) {
         taken.userTurns[row] = counts[row * 3];
         taken.userChars[row] = counts[row * 3 + 1];
         taken.assistantChars[row] = counts[row * 3 + 2];
       }
       ids = []; externalIds = []; userHashes = []; createdAt = []; models = []; languages = [];
-      counts = []; metadata = []; messageEnds = []; roles = []; contents = [];
+      counts = []; metadata = []; messageEnds = []; roles = []; contents = []; contentLengths = []; contentBytesTotal = 0;
       return taken;
     },
   };
@@ -128,7 +147,7 @@ export function createColumnsBuilder(): ColumnsBuilder {
 
 /** The typed arrays of a columns object, to transfer rather than copy to another thread. */
 export function transferList(columns: ConversationColumns): ArrayBuffer[] {
-  return [columns.createdAt, columns.userTurns, columns.userChars, columns.assistantChars, columns.messageEnds, columns.roles].map(
+  return [columns.createdAt, columns.userTurns, columns.userChars, columns.assistantChars, columns.messageEnds, columns.roles, columns.contentBytes, columns.contentEnds].map(
     (array) => array.buffer as ArrayBuffer,
   );
 }

@@ -1,5 +1,7 @@
-// Writing prepared conversations (see columns.ts) to the workspace with DuckDB appenders, a column chunk at a time.
+// Writing prepared conversations (see columns.ts) to the workspace with DuckDB appenders, a column chunk at a time;
+// message texts go in as the UTF-8 bytes the parse workers encoded.
 import { DuckDBDataChunk, DuckDBTimestampValue, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
+import bindings from '@duckdb/node-bindings';
 import type { Workspace } from '../store/workspace.ts';
 import { ROLES, type ConversationColumns } from './columns.ts';
 
@@ -102,7 +104,8 @@ export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: 
         }
         const loaded = batch.size - existing.length;
         appendChunks(await ws.db.createAppender('conversations'), conversationColumns(batchChunks, batchKeeps, loaded, sourceId));
-        appendChunks(await ws.db.createAppender('messages'), messageColumns(batchChunks, batchKeeps));
+        const messages = messageColumns(batchChunks, batchKeeps);
+        appendChunks(await ws.db.createAppender('messages'), [messages.ids, messages.positions, messages.roles], messages.contents);
         uncommitted.loaded += loaded;
         uncommitted.duplicates += duplicatesInBatch + existing.length;
         uncommitted.conversations += loaded + duplicatesInBatch + existing.length;
@@ -165,11 +168,18 @@ function conversationColumns(chunks: ConversationColumns[], keeps: Uint8Array[],
   return columns;
 }
 
-function messageColumns(chunks: ConversationColumns[], keeps: Uint8Array[]): DuckDBValue[][] {
+/** Message texts of the kept rows as UTF-8 ranges of their chunks' bytes (see ConversationColumns). */
+interface ByteStrings {
+  sources: Uint8Array[];
+  starts: number[];
+  ends: number[];
+}
+
+function messageColumns(chunks: ConversationColumns[], keeps: Uint8Array[]): { ids: string[]; positions: number[]; roles: string[]; contents: ByteStrings } {
   const ids: string[] = [];
   const positions: number[] = [];
   const roles: string[] = [];
-  const contents: string[] = [];
+  const contents: ByteStrings = { sources: [], starts: [], ends: [] };
   for (let index = 0; index < chunks.length; index++) {
     const c = chunks[index];
     const keep = keeps[index];
@@ -181,24 +191,35 @@ function messageColumns(chunks: ConversationColumns[], keeps: Uint8Array[]): Duc
         ids.push(id);
         positions.push(message - start);
         roles.push(ROLES[c.roles[message]]);
-        contents.push(c.contents[message]);
+        contents.sources.push(c.contentBytes);
+        contents.starts.push(message === 0 ? 0 : c.contentEnds[message - 1]);
+        contents.ends.push(c.contentEnds[message]);
       }
     }
   }
-  return [ids, positions, roles, contents];
+  return { ids, positions, roles, contents };
 }
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
 
-/** Whole columns cost one call per string instead of one per value and row; null and numbers cost none. */
-function appendChunks(appender: DuckDBAppender, columns: DuckDBValue[][]): void {
-  const types = columns.map((_, index) => appender.columnType(index));
+/**
+ * Whole columns cost one call per string instead of one per value and row; null and numbers cost none.
+ * `byteStrings`, when given, is the last column (VARCHAR), written straight from UTF-8 bytes.
+ */
+function appendChunks(appender: DuckDBAppender, columns: DuckDBValue[][], byteStrings?: ByteStrings): void {
+  const types = Array.from({ length: columns.length + (byteStrings ? 1 : 0) }, (_, index) => appender.columnType(index));
   const rows = columns[0].length;
   for (let start = 0; start < rows; start += CHUNK_ROWS) {
     const end = Math.min(rows, start + CHUNK_ROWS);
     const chunk = DuckDBDataChunk.create(types, end - start);
-    chunk.setColumns(columns.map((column) => column.slice(start, end)));
+    for (let column = 0; column < columns.length; column++) chunk.setColumnValues(column, columns[column].slice(start, end));
+    if (byteStrings) {
+      const vector = bindings.data_chunk_get_vector(chunk.chunk, columns.length);
+      for (let row = start; row < end; row++) {
+        bindings.vector_assign_string_element_len(vector, row - start, byteStrings.sources[row].subarray(byteStrings.starts[row], byteStrings.ends[row]));
+      }
+    }
     appender.appendDataChunk(chunk);
   }
   appender.closeSync();
