@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerEvalCommand } from './commands/eval.ts';
 import { registerIngestCommands } from './commands/ingest.ts';
 import { registerReportCommand } from './commands/report.ts';
+import { registerServeCommand } from './commands/serve.ts';
 
 const program = new Command('clio')
   .description('Privacy-preserving analytics for AI-assistant conversation logs (the Clio method).')
@@ -15,6 +16,7 @@ registerDemoCommand(program);
 registerIngestCommands(program);
 registerAnalyzeCommand(program);
 registerReportCommand(program);
+registerServeCommand(program);
 registerEvalCommand(program);
 
 try {
