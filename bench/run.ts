@@ -8,6 +8,8 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   name: () => import('./name.ts'),
   map: () => import('./map.ts'),
   pipeline: () => import('./pipeline.ts'),
+  explorer: () => import('./explorer.ts'),
+  llm: () => import('./llm.ts'),
 };
 
 const requested = process.argv.slice(2);
