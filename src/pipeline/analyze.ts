@@ -1,7 +1,8 @@
 // The analysis pipeline, top to bottom: facets -> embed -> cluster -> name -> hierarchy -> privacy -> map.
 // Every stage stores its output in the workspace with the settings that produced it; a rerun with the
 // same settings skips finished stages, and the facet and embedding caches make even an interrupted stage
-// resume where it stopped. `from` forgets a stage and everything after it.
+// resume where it stopped. `from` forgets a stage and everything after it. With `llm` set, the facets,
+// name, hierarchy and privacy stages run the paper's LLM method (llm-mode.ts); the others are shared.
 import { COMPUTED_RUN_KEY, extractFacets } from '../facets/extract.ts';
 import { createEmbedder } from '../embed/create.ts';
 import { embedWithCache } from '../embed/cache.ts';
@@ -15,7 +16,8 @@ import { applyPrivacyThresholds, type PrivacySummary } from '../privacy/threshol
 import { projectTo2d } from '../map/index.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { isStageDone, markStageDone, markStageStarted, resetStagesFrom, settingsHash, type Stage } from './runs.ts';
-import { loadBaseAssignments, loadDocuments, storedLevelSizes, storedPrivacy, writeBaseClusters, writeLabels, writeMap, writeParentLevel } from './tables.ts';
+import { KEYWORD_DOCUMENTS, loadBaseAssignments, loadDocuments, loadLabels, storedLevelSizes, storedPrivacy, writeBaseClusters, writeLabels, writeMap, writeParentLevel } from './tables.ts';
+import { auditStage, DEFAULT_CLUSTER_FACET, hierarchyWithLlm, llmRunSettings, modelFacetsStage, nameWithLlm, withUsage, type LlmAnalysis } from './llm-mode.ts';
 
 export interface AnalyzeOptions {
   /** `use-lite` (default, packaged) or `hf:<model or folder>`. */
@@ -29,6 +31,8 @@ export interface AnalyzeOptions {
   seed: number;
   from?: Stage;
   workers?: number;
+  /** LLM mode: model facets, contrastive names, the LLM hierarchy and the privacy auditor. Absent: keyword mode. */
+  llm?: LlmAnalysis;
   log?: (line: string) => void;
   /** Called when a stage starts computing and when it finishes (not for skipped stages). */
   onStage?: (stage: Stage, phase: 'start' | 'end') => void;
@@ -52,6 +56,8 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
     throw new Error(`--k ${options.k} asks for more clusters than the ${corpus.conversations} conversations in the workspace`);
   }
   const k = options.k ?? chooseK(corpus.conversations);
+  const llm = options.llm;
+  const llmSettings = llm && llmRunSettings(llm);
   const settings = {
     corpus: corpus.hash,
     embedder: options.embedder,
@@ -61,10 +67,14 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
     minUsers: options.minUsers,
     minConversations: options.minConversations,
     seed: options.seed,
+    ...(llm ? { mode: 'llm', llm: llmSettings } : {}),
   };
   const runId = settingsHash(settings).slice(0, 12);
   if (options.from) await resetStagesFrom(ws, runId, options.from);
-  if (options.from === 'facets') await ws.run(`DELETE FROM facets WHERE run_key = $1`, [COMPUTED_RUN_KEY]);
+  if (options.from === 'facets') {
+    // Model answers stay in the LLM call cache, so redoing model facets costs nothing.
+    await ws.run(`DELETE FROM facets WHERE run_key IN ($1, $2)`, [COMPUTED_RUN_KEY, llmSettings?.facetRunKey ?? COMPUTED_RUN_KEY]);
+  }
   const stageSeconds: AnalyzeResult['stageSeconds'] = {};
   const skipped: Stage[] = [];
 
@@ -90,9 +100,13 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
     const progress = progressCallback({ label: 'facets', unit: 'conversations' });
     const stats = await extractFacets(ws, { onProgress: progress.onProgress });
     progress.stop();
-    return stats;
+    if (!llm || !llmSettings) return stats;
+    const { llmUsage, ...model } = await withUsage(llm.client, () => modelFacetsStage(ws, llm, llmSettings, log));
+    return { ...stats, model, llmUsage };
   });
-  const docs = await loadDocuments(ws);
+  const docs = await loadDocuments(ws, llmSettings ? { facet: DEFAULT_CLUSTER_FACET, runKey: llmSettings.facetRunKey } : KEYWORD_DOCUMENTS);
+  if (docs.ids.length === 0) throw new Error('no conversation has a text to cluster on (in LLM mode: every facet call failed or the screener kept none)');
+  if (k > docs.ids.length) throw new Error(`k = ${k} clusters for ${docs.ids.length} conversations with a text to cluster on; give a smaller --k`);
 
   let vectors: Float32Array | undefined;
   let dim = 0;
@@ -136,6 +150,14 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   const assignments = computed ?? (await loadBaseAssignments(ws, runId, docs));
 
   await stage('name', async () => {
+    if (llm) {
+      const centroids = meanByCluster(await ensureVectors(), dim, assignments, k);
+      return withUsage(llm.client, async () => {
+        const { labels, fallbacks } = await nameWithLlm(llm, { texts: docs.texts, assignments, clusterCount: k, centroids, dim, seed: options.seed }, log);
+        await writeLabels(ws, runId, 0, labels);
+        return { named: labels.length, fallbacks };
+      });
+    }
     const labels = nameClusters({ texts: docs.texts, users: docs.users, assignments, clusterCount: k, minUsers: options.minUsers });
     await writeLabels(ws, runId, 0, labels);
     return { named: labels.length };
@@ -147,6 +169,19 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
     const sizes = new Int32Array(k);
     for (const cluster of assignments) sizes[cluster]++;
     const centroids = meanByCluster(await ensureVectors(), dim, assignments, k);
+    if (llm) {
+      return withUsage(llm.client, async () => {
+        const labels = await loadLabels(ws, runId, 0, k);
+        const input = { labels, sizes, centroids, embedder: options.embedder, workers: options.workers, levels: options.levels, top: options.top, seed: options.seed };
+        const result = await hierarchyWithLlm(llm, input, log);
+        const memberships = assignmentsByLevel(assignments, result.levels);
+        for (const level of result.levels) {
+          const levelLabels = level.labels.map((label) => ({ ...label, terms: [] }));
+          await writeParentLevel(ws, runId, level.level, level.parentOf, level.size, levelLabels, docs, memberships[level.level]);
+        }
+        return { levelSizes: [k, ...result.levels.map((l) => l.size)], calls: result.calls, fallbacks: result.fallbacks };
+      });
+    }
     const terms = clusterTermCounts(docs.texts, assignments, k);
     const levels = buildHierarchy({ centroids, dim, sizes, terms, levels: options.levels, top: options.top, seed: options.seed });
     const memberships = assignmentsByLevel(assignments, levels);
@@ -161,7 +196,12 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   let privacy: PrivacySummary | undefined;
   await stage('privacy', async () => {
     privacy = await applyPrivacyThresholds(ws, runId, { minUsers: options.minUsers, minConversations: options.minConversations });
-    return privacy;
+    if (!llm) return privacy;
+    return withUsage(llm.client, async () => {
+      const audit = await auditStage(ws, runId, llm);
+      log(`privacy audit: ${audit.audited} names rated, ${audit.removed} removed (below ${audit.threshold} or not rated), ${audit.hiddenDescendants} clusters under them hidden`);
+      return { ...privacy!, audit: { threshold: audit.threshold, rated: audit.audited, removed: audit.removed, failed: audit.removedForFailure, hiddenDescendants: audit.hiddenDescendants, scores: audit.scores } };
+    });
   });
 
   await stage('map', async () => {

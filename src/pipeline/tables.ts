@@ -14,11 +14,21 @@ export interface Documents {
   texts: string[];
 }
 
-export async function loadDocuments(ws: Workspace): Promise<Documents> {
+/** The text facet to cluster on: the scrubbed user turns by default, a model facet (e.g. `request`) in LLM mode. */
+export interface DocumentSource {
+  facet: string;
+  runKey: string;
+}
+
+export const KEYWORD_DOCUMENTS: DocumentSource = { facet: 'request_text', runKey: '' };
+
+/** Conversations without a value for the facet (e.g. the model failed on them, or a screener dropped them) are left out. */
+export async function loadDocuments(ws: Workspace, source: DocumentSource = KEYWORD_DOCUMENTS): Promise<Documents> {
   const reader = await ws.db.runAndReadAll(
     `SELECT c.conversation_id, c.user_hash, f.value_text
-     FROM conversations c JOIN facets f ON f.conversation_id = c.conversation_id AND f.facet = 'request_text'
+     FROM conversations c JOIN facets f ON f.conversation_id = c.conversation_id AND f.facet = $1 AND f.run_key = $2
      ORDER BY md5(f.value_text), c.conversation_id`,
+    [source.facet, source.runKey],
   );
   const ids: string[] = [];
   const users: (string | null)[] = [];
@@ -78,6 +88,17 @@ export async function writeLabels(ws: Workspace, runId: string, level: number, l
       clusterId(level, index),
     ]);
   }
+}
+
+/** Names and descriptions of one level's clusters, by index. */
+export async function loadLabels(ws: Workspace, runId: string, level: number, count: number): Promise<{ name: string; description: string }[]> {
+  const rows = await ws.all<{ cluster_id: string; name: string | null; description: string | null }>(
+    'SELECT cluster_id, name, description FROM clusters WHERE run_id = $1 AND level = $2',
+    [runId, level],
+  );
+  const labels = Array.from({ length: count }, () => ({ name: '', description: '' }));
+  for (const row of rows) labels[Number(row.cluster_id.split('-')[1])] = { name: row.name ?? '', description: row.description ?? '' };
+  return labels;
 }
 
 /** Stores level `level` (>= 1): its clusters with names, and the parent link of every cluster below. */

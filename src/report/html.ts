@@ -135,9 +135,17 @@ function renderPrivacy(model: ReportModel): string {
   const users = p.userIdsPresent
     ? `${fmt(p.conversationsWithUserId)} of ${fmt(p.conversations)} clustered conversations carry a user id; those without count as one user each.`
     : 'The data has no user ids: each conversation counted as its own user.';
-  return `<section><h2>Privacy</h2><p>A cluster is shown only if it has at least <b>${p.minUsers}</b> distinct users and <b>${p.minConversations}</b> conversations, and its parent is shown. Keyword labels use only words used by at least ${p.minUsers} distinct users. Breakdown categories below the user threshold are merged into "other". ${esc(users)}</p>
+  return `<section><h2>Privacy</h2><p>A cluster is shown only if it has at least <b>${p.minUsers}</b> distinct users and <b>${p.minConversations}</b> conversations, and its parent is shown. ${esc(labelRule(model))} Breakdown categories below the user threshold are merged into "other". ${esc(users)}</p>
 <table><thead><tr><th>level</th><th>clusters</th><th>hidden</th><th>conversations hidden</th><th>share hidden</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 <p class="muted">Level 0 is the finest. Hidden conversations are counted in their parent's "other" line.</p></section>`;
+}
+
+/** How the shown names were kept from identifying anyone, in the run's mode. */
+export function labelRule(model: ReportModel): string {
+  if (model.mode.name === 'llm') {
+    return 'Names and descriptions were written by the model from privacy-instructed request summaries (scrubbed of contact details), and each one shown passed the privacy auditor.';
+  }
+  return `Keyword labels use only words used by at least ${model.privacy.minUsers} distinct users.`;
 }
 
 function renderCorpus(model: ReportModel): string {

@@ -1,5 +1,5 @@
 // The report as Markdown: the same content as the HTML, as nested lists and tables.
-import { fmt, MODE_TITLE, pct } from './html.ts';
+import { fmt, labelRule, MODE_TITLE, pct } from './html.ts';
 import type { Count, ReportCluster, ReportModel } from './model.ts';
 
 export function renderMarkdown(model: ReportModel): string {
@@ -45,7 +45,7 @@ export function renderMarkdown(model: ReportModel): string {
     '',
     '## Privacy',
     '',
-    `A cluster is shown only with at least ${p.minUsers} distinct users and ${p.minConversations} conversations, and only if its parent is shown. Keyword labels use only words used by at least ${p.minUsers} distinct users; breakdown categories below the user threshold are merged into "other". ${p.userIdsPresent ? `${fmt(p.conversationsWithUserId)} of ${fmt(p.conversations)} clustered conversations carry a user id; those without count as one user each.` : 'The data has no user ids: each conversation counted as its own user.'}`,
+    `A cluster is shown only with at least ${p.minUsers} distinct users and ${p.minConversations} conversations, and only if its parent is shown. ${labelRule(model)} Breakdown categories below the user threshold are merged into "other". ${p.userIdsPresent ? `${fmt(p.conversationsWithUserId)} of ${fmt(p.conversations)} clustered conversations carry a user id; those without count as one user each.` : 'The data has no user ids: each conversation counted as its own user.'}`,
     '',
     '| level | clusters | hidden | conversations hidden | share hidden |',
     '|---|---|---|---|---|',

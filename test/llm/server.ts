@@ -172,9 +172,9 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
       entry.fault = fault;
       if (fault === 'stall') {
         const stalled = await waitOrClose(res, faults.stallMs ?? 30_000);
-        if (!stalled) return;
+        if (!stalled) return clientClosed(entry);
       } else if (options.latencyMs) {
-        if (!(await waitOrClose(res, options.latencyMs))) return;
+        if (!(await waitOrClose(res, options.latencyMs))) return clientClosed(entry);
       }
       if (fault === 'rate429' || fault === 'rate500' || fault === 'rate529' || fault === 'rate400') {
         entry.status = { rate429: 429, rate500: 500, rate529: 529, rate400: 400 }[fault];
@@ -393,6 +393,11 @@ function sendError(res: ServerResponse, protocol: Protocol, status: number, retr
       ? { type: 'error', error: { type: anthropicType[status] ?? 'api_error', message: `fake server: HTTP ${status}` } }
       : { error: { message: `fake server: HTTP ${status}`, type: status === 429 ? 'requests' : 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
   sendJson(res, status, body, headers);
+}
+
+/** The client went away before an answer was sent (nginx's 499): logged as not answered. */
+function clientClosed(entry: LoggedRequest): void {
+  entry.status = 499;
 }
 
 /** The default script: a minimal value that satisfies the JSON Schema the client put in the prompt. */

@@ -5,13 +5,14 @@ import { STAGES } from '../../pipeline/runs.ts';
 import { DEFAULT_MIN_CONVERSATIONS, DEFAULT_MIN_USERS } from '../../privacy/thresholds.ts';
 import { writeReport } from '../../report/index.ts';
 import { DEFAULT_WORKSPACE, openWorkspace, type Workspace } from '../../store/workspace.ts';
+import { addLlmOptions, openLlmMode, printDryRun, type LlmCliFlags } from './llm-options.ts';
 
 export const EMBEDDED_MODE_NOTE =
   'Embedded default mode (no LLM): clusters are named by their distinctive keywords. It cannot write ' +
   'summaries or descriptions, score concern, extract model facets (request, task) or run the privacy ' +
   'auditor; configure an LLM provider for those.';
 
-export type AnalysisFlags = Omit<AnalyzeOptions, 'log' | 'onStage'> & { workspace: string; report: boolean };
+export type AnalysisFlags = Omit<AnalyzeOptions, 'log' | 'onStage' | 'llm'> & LlmCliFlags & { workspace: string; report: boolean };
 
 export const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -31,18 +32,30 @@ export function addAnalysisOptions(command: Command): Command {
     .option('--seed <n>', 'random seed: the same seed gives the same clusters', positiveInt, 42)
     .option('--workers <n>', 'worker threads for embedding and k-means (default: 2 or the core count)', positiveInt)
     .addOption(new Option('--from <stage>', 'redo this stage and every later one').choices([...STAGES]))
-    .option('--no-report', 'do not write the HTML/Markdown/JSON report');
+    .option('--no-report', 'do not write the HTML/Markdown/JSON report')
+    .addOption(new Option('--dry-run', 'estimate the LLM calls, tokens and cost of each stage; call nothing'));
 }
 
-export async function runAnalysis(ws: Workspace, flags: AnalysisFlags): Promise<{ result: AnalyzeResult; files: string[] }> {
+export async function runAnalysis(ws: Workspace, flags: AnalysisFlags): Promise<{ result: AnalyzeResult; files: string[] } | undefined> {
   const log = (line: string) => console.error(line);
-  const result = await analyze(ws, { ...flags, log });
-  const files = flags.report ? (await writeReport(ws, result.runId, { outDir: join(ws.dir, 'reports') })).files : [];
-  printSummary(result, files);
-  return { result, files };
+  const llm = openLlmMode(ws, flags, log);
+  if (flags.dryRun) {
+    await printDryRun(ws, flags, llm);
+    await llm?.client.close();
+    return undefined;
+  }
+  try {
+    const { dryRun: _dryRun, ...options } = flags;
+    const result = await analyze(ws, { ...options, llm, log });
+    const files = flags.report ? (await writeReport(ws, result.runId, { outDir: join(ws.dir, 'reports') })).files : [];
+    printSummary(result, files, llm !== undefined);
+    return { result, files };
+  } finally {
+    await llm?.client.close();
+  }
 }
 
-function printSummary(result: AnalyzeResult, files: string[]): void {
+function printSummary(result: AnalyzeResult, files: string[], llmMode: boolean): void {
   const p = result.privacy;
   console.log(`run ${result.runId}: ${result.conversations} conversations, clusters per level (base first): ${result.levelSizes.join(' / ')}`);
   console.log(
@@ -53,7 +66,7 @@ function printSummary(result: AnalyzeResult, files: string[]): void {
     console.log(`  level ${level.level}: ${level.clusters - level.hiddenClusters} of ${level.clusters} clusters shown, ${level.hiddenConversations} conversations folded into "other"`);
   }
   if (result.skipped.length) console.log(`reused from an earlier run: ${result.skipped.join(', ')}`);
-  console.log(EMBEDDED_MODE_NOTE);
+  if (!llmMode) console.log(EMBEDDED_MODE_NOTE);
   for (const file of files) console.log(`report: ${file}`);
 }
 
@@ -62,7 +75,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .command('analyze')
     .description('Run the whole pipeline on a workspace: facets, embed, cluster, name, hierarchy, privacy filter, map; then write the report.')
     .option('-w, --workspace <dir>', 'workspace folder', DEFAULT_WORKSPACE);
-  addAnalysisOptions(command)
+  addLlmOptions(addAnalysisOptions(command))
     .addHelpText(
       'after',
       `
@@ -70,7 +83,9 @@ Examples:
   $ clio analyze --workspace my-logs
   $ clio analyze --workspace my-logs --k 200 --top 12 --min-users 25
   $ clio analyze --workspace my-logs --from hierarchy --levels 4
-  $ clio analyze --workspace my-logs --embedder hf:./models/all-mpnet-base-v2`,
+  $ clio analyze --workspace my-logs --embedder hf:./models/all-mpnet-base-v2
+  $ ANTHROPIC_API_KEY=... clio analyze --workspace my-logs --provider anthropic --dry-run
+  $ clio analyze --workspace my-logs --provider openai --base-url http://localhost:11434/v1 --model llama3.1`,
     )
     .action(async (flags: AnalysisFlags) => {
       const ws = await openWorkspace({ dir: flags.workspace, mustExist: true });

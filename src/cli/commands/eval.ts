@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_EMBEDDER } from '../../embed/create.ts';
 import { runEval, type EvalResult, type Scores } from '../../eval/run.ts';
+import { registerSyntheticEvalCommand } from './eval-synthetic.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -25,8 +26,10 @@ const OptionsSchema = z.object({
 });
 
 export function registerEvalCommand(program: Command): void {
-  program
-    .command('eval')
+  const evalCommand = program.command('eval').description('Score the pipeline: on labelled data (default), or on a synthetic corpus an LLM writes (`clio eval synthetic`).');
+  registerSyntheticEvalCommand(evalCommand);
+  evalCommand
+    .command('labelled', { isDefault: true })
     .description('Cluster labelled data with the pipeline and score it against the labels (ACC, NMI, ARI).')
     .argument('<data>', 'labelled JSONL (plain rows or conversations.jsonl), or a folder holding conversations.jsonl')
     .option('--text-field <path>', 'dotted path of the text (default: text, else the user turns of messages)')
