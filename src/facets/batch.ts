@@ -5,7 +5,7 @@
 import { runBatch, type BatchItem, type BatchProgress } from '../llm/batch.ts';
 import type { GenerateRequest, LlmClient } from '../llm/types.ts';
 import type { Workspace } from '../store/workspace.ts';
-import type { Message, Role } from '../types.ts';
+import { groupMessages, type MessageRow } from './extract.ts';
 import type { ModelFacet, Screener } from './facet-config.ts';
 import { facetCalls, formatTranscript, type FacetCallMode } from './model.ts';
 
@@ -68,16 +68,9 @@ function toRequest(call: ReturnType<typeof facetCalls>[number]): GenerateRequest
 }
 
 async function loadTranscripts(ws: Workspace, ids: ReadonlySet<string>, first: string, last: string): Promise<Map<string, string>> {
-  const rows = await ws.all<{ conversation_id: string; role: string; content: string }>(
+  const rows = await ws.all<MessageRow>(
     `SELECT conversation_id, role, content FROM messages WHERE conversation_id BETWEEN $1 AND $2 ORDER BY conversation_id, position`,
     [first, last],
   );
-  const messages = new Map<string, Message[]>();
-  for (const row of rows) {
-    if (!ids.has(row.conversation_id)) continue;
-    let list = messages.get(row.conversation_id);
-    if (!list) messages.set(row.conversation_id, (list = []));
-    list.push({ role: row.role as Role, content: row.content });
-  }
-  return new Map([...messages].map(([id, list]) => [id, formatTranscript(list)]));
+  return new Map([...groupMessages(rows)].filter(([id]) => ids.has(id)).map(([id, list]) => [id, formatTranscript(list)]));
 }

@@ -33,7 +33,8 @@ interface PendingRow {
   model: string | null;
 }
 
-interface MessageRow {
+/** A row of the messages table as the facet stages read it. */
+export interface MessageRow {
   conversation_id: string;
   role: string;
   content: string;
@@ -93,7 +94,8 @@ export async function extractFacets(ws: Workspace, options: ExtractFacetsOptions
   return { conversations: done, alreadyDone: all - pending, values, seconds: (performance.now() - started) / 1000 };
 }
 
-function groupMessages(rows: readonly MessageRow[]): Map<string, Message[]> {
+/** Rows ordered by conversation and position, as each conversation's message list. */
+export function groupMessages(rows: readonly MessageRow[]): Map<string, Message[]> {
   const grouped = new Map<string, Message[]>();
   for (const row of rows) {
     let list = grouped.get(row.conversation_id);

@@ -20,6 +20,7 @@ import { scrubPii } from '../privacy/scrub.ts';
 import type { Workspace } from '../store/workspace.ts';
 import type { Message, Role } from '../types.ts';
 import { forEachConcurrent } from '../util/concurrency.ts';
+import { groupMessages, type MessageRow } from './extract.ts';
 import { SCREENED_FACET, type ModelFacet, type ModelFacetKind, type Screener } from './facet-config.ts';
 
 export type FacetCallMode = 'combined' | 'per-facet';
@@ -291,12 +292,6 @@ interface FacetRow {
   number: number | null;
 }
 
-interface MessageRow {
-  conversation_id: string;
-  role: string;
-  content: string;
-}
-
 export async function extractModelFacets(ws: Workspace, client: LlmClient, options: ExtractModelFacetsOptions): Promise<ExtractModelFacetsResult> {
   const { runKey, mode, screener } = options;
   const facets = [...options.facets];
@@ -409,16 +404,6 @@ async function* readPending(ws: Workspace, pendingTable: string): AsyncGenerator
     const grouped = groupMessages(rows);
     for (const { conversation_id } of page) yield { conversationId: conversation_id, messages: grouped.get(conversation_id) ?? [] };
   }
-}
-
-function groupMessages(rows: readonly MessageRow[]): Map<string, Message[]> {
-  const grouped = new Map<string, Message[]>();
-  for (const row of rows) {
-    let list = grouped.get(row.conversation_id);
-    if (!list) grouped.set(row.conversation_id, (list = []));
-    list.push({ role: row.role as Role, content: row.content });
-  }
-  return grouped;
 }
 
 /** The stored form of an answer; text is scrubbed again (second privacy layer) and whitespace collapsed. */

@@ -2,6 +2,7 @@
 // privacy settings. Never conversation text, request_text, or anything about hidden clusters beyond
 // the number of conversations folded into their parent's "other". Breakdown categories (a language,
 // a turn-count band) reached by fewer users than the threshold are folded into "other" too.
+import type { StageUsage } from '../llm/types.ts';
 import type { Workspace } from '../store/workspace.ts';
 import type { PrivacySummary } from '../privacy/thresholds.ts';
 
@@ -38,14 +39,8 @@ export interface ReportCluster {
   children: ReportCluster[];
 }
 
-export interface StageUsageRow {
+export interface StageUsageRow extends StageUsage {
   stage: string;
-  calls: number;
-  cachedCalls: number;
-  failures: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number | null;
 }
 
 /** What the language model did in an LLM-mode run: models, calls, cost, failures and the auditor. */

@@ -51,6 +51,8 @@ export interface ExplorerMeta {
   runId: string;
   runs: string[];
   mode: 'keyword' | 'llm';
+  /** What the run's mode did and cannot do, in the report's words. */
+  modeNote: { summary: string; cannot: string[] };
   allowTraces: boolean;
   privacy: { minUsers: number; minConversations: number; userIdsPresent: boolean };
   corpus: { conversations: number; clustered: number; firstDate: string | null; lastDate: string | null };
@@ -146,12 +148,6 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
     )).map((c) => [c.id, c as InternalCluster]),
   );
   const runs = (await query<{ run_id: string }>('SELECT run_id FROM privacy_filters ORDER BY applied_at DESC, run_id DESC')).map((r) => r.run_id);
-  const [modeRow] = await query<{ llm: boolean }>(
-    `SELECT (SELECT count(*) FROM facets WHERE source = 'model') > 0
-         OR (SELECT count(*) FROM clusters WHERE run_id = $1 AND privacy_score IS NOT NULL) > 0 AS llm`,
-    [runId],
-  );
-
   // Facets of the run's conversations: categories folded by the thresholds, numbers with quantile bins.
   const members = `SELECT conversation_id FROM cluster_members WHERE run_id = $1`;
   const facetKinds = await query<{ name: string; kind: FacetKind; source: string }>(
@@ -302,7 +298,9 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
     meta: (allowTraces) => ({
       runId,
       runs,
-      mode: modeRow.llm ? 'llm' : 'keyword',
+      // The report's judgement (the run's settings), so the app and the report name the same mode.
+      mode: model.mode.name,
+      modeNote: { summary: model.mode.summary, cannot: model.mode.cannot },
       allowTraces,
       privacy: { ...thresholds, userIdsPresent: privacy.userIdsPresent },
       corpus: { conversations: model.corpus.conversations, clustered: model.corpus.clusteredConversations, firstDate: model.corpus.firstDate, lastDate: model.corpus.lastDate },

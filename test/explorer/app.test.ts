@@ -2,10 +2,13 @@
 // shared OpenAssistant sample: tree, cluster panel (checked against the workspace tables), overlay,
 // comparison, a shared URL restoring the view, screenshots, and a canary search for raw text.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import type { ExplorerMeta } from '../../src/server/data.ts';
+import { exportExplorer } from '../../src/server/export.ts';
 import { startExplorerServer, type RunningServer } from '../../src/server/index.ts';
 import type { Workspace } from '../../src/store/workspace.ts';
 import { analysedWorkspace, buildWebApp, CORPUS, launchChromium, ROOT, screenshotPath } from './helpers.ts';
@@ -121,7 +124,7 @@ test('the map, tree and panel show the workspace, and the numbers match its tabl
   await page.locator('#overlay-value input').first().fill('3');
   await page.locator('#overlay-value input').last().fill('7');
   await page.locator('#overlay-value button').click();
-  await page.waitForFunction(() => document.querySelector<HTMLElement>('#legend')?.dataset.overlay === 'turns 3–7');
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('#legend')?.dataset.overlay === '3 ≤ turns < 7');
   const [{ matching }] = await ws.all<{ matching: number }>(
     `SELECT count(DISTINCT f.conversation_id) AS matching FROM facets f JOIN cluster_members m ON m.conversation_id = f.conversation_id AND m.run_id = $1
      WHERE f.facet = 'turns' AND f.value_number >= 3 AND f.value_number < 7`,
@@ -156,7 +159,7 @@ test('reloading a shared URL brings back the same view', async () => {
   const page = await openApp(sharedUrl);
   await page.waitForSelector('#compare-result table.compare');
   assert.equal(await page.locator('.tree-row.selected').getAttribute('data-id'), hash.get('c'));
-  assert.equal(await page.locator('#legend').getAttribute('data-overlay'), 'turns 3–7');
+  assert.equal(await page.locator('#legend').getAttribute('data-overlay'), '3 ≤ turns < 7');
   assert.equal(await page.locator('#sort').inputValue(), 'overlay');
   assert.ok((await page.locator('table.compare tbody tr').count()) > 0);
   for (const id of hash.get('open')!.split(',')) assert.equal(await page.locator(`.tree-row[data-id="${id}"]`).getAttribute('aria-expanded'), 'true');
@@ -181,11 +184,16 @@ test('search finds clusters by name and selects them', async () => {
   await page.close();
 });
 
-test('with traces off, no page or response holds any conversation text', async () => {
+/** The first 40 characters of every message of the corpus long enough to be specific, lower-cased. */
+function messageCanaries(): string[] {
   const corpus = readFileSync(CORPUS, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { messages: { content: string }[] });
-  // The first 40 characters of every message long enough to be specific.
   const canaries = [...new Set(corpus.flatMap((c) => c.messages.map((m) => m.content.trim().slice(0, 40).toLowerCase())).filter((t) => t.length >= 40))];
   assert.ok(canaries.length > 500);
+  return canaries;
+}
+
+test('with traces off, no page or response holds any conversation text', async () => {
+  const canaries = messageCanaries();
 
   const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
   const bodies: string[] = [];
@@ -239,3 +247,81 @@ test('with --allow-traces the page says so in a red banner', async () => {
     await tracing.close();
   }
 });
+
+test('the static export works from disk: tree, panel, overlay, comparison and search, with no network', async () => {
+  const out = join(ROOT, 'test/.tmp/explorer-export');
+  rmSync(out, { recursive: true, force: true });
+  await exportExplorer({ ws, runId, outDir: out, staticDir });
+  const meta = JSON.parse(readFileSync(join(out, 'data/meta.json'), 'utf8')) as ExplorerMeta;
+  const files = JSON.parse(readFileSync(join(out, 'data/files.json'), 'utf8')) as Record<string, string>;
+
+  const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+  const requests: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(pathToFileURL(join(out, 'index.html')).href);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+  assert.deepEqual(errors, [], 'no script errors');
+  assert.ok(await page.locator('.run .pill', { hasText: 'static export' }).isVisible());
+  await page.waitForFunction(() => performance.getEntriesByName('clio:first-frame').length > 0);
+
+  // Tree and cluster panel, from the exported files.
+  const clusters = await visibleClusters();
+  const tops = clusters.filter((c) => c.level === clusters[0].level);
+  const topRows = await page.locator('.tree-row[style*="--depth:0"]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id));
+  assert.deepEqual(topRows, tops.map((c) => c.cluster_id));
+  const child = clusters.find((c) => c.parent_id === tops[0].cluster_id)!;
+  await page.locator(`.tree-row[data-id="${tops[0].cluster_id}"] .caret`).click();
+  await page.locator(`.tree-row[data-id="${child.cluster_id}"] .name`).click();
+  await page.waitForSelector('#cluster-panel [data-field="size"]');
+  assert.equal(await page.locator('#cluster-panel [data-field="name"]').textContent(), child.name);
+  assert.equal(number(await page.locator('#cluster-panel [data-field="size"]').textContent()), child.size);
+
+  // Overlay: a suggested range of a number facet (the export holds only those), checked against the tables.
+  const turns = meta.facets.find((f) => f.name === 'turns')!;
+  const band = turns.bands!.find((b) => files[`/api/overlay?${new URLSearchParams({ facet: 'turns', ...(b.min === undefined ? {} : { min: String(b.min) }), ...(b.max === undefined ? {} : { max: String(b.max) }) })}`])!;
+  assert.ok(band, 'the export holds an overlay for some turns range');
+  await page.selectOption('#overlay-facet', 'turns');
+  assert.equal(await page.locator('#overlay-value input').count(), 0, 'no free range without a server');
+  await page.selectOption('#overlay-value select', { index: 1 });
+  await page.waitForFunction(() => Boolean(document.querySelector<HTMLElement>('#legend')?.dataset.overlay));
+  const [{ matching }] = await ws.all<{ matching: number }>(
+    `SELECT count(DISTINCT f.conversation_id) AS matching FROM facets f JOIN cluster_members m ON m.conversation_id = f.conversation_id AND m.run_id = $1
+     WHERE f.facet = 'turns' AND f.value_number >= $2 AND ($3::DOUBLE IS NULL OR f.value_number < $3::DOUBLE)`,
+    [runId, band.min ?? -1e9, band.max ?? null],
+  );
+  assert.match((await page.locator('#legend').textContent()) ?? '', new RegExp(`${Number(matching).toLocaleString('en-US')} conversations`));
+  // A category value too.
+  await page.selectOption('#overlay-facet', 'language');
+  await page.selectOption('#overlay-value select', 'en');
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('#legend')?.dataset.overlay === 'language = en');
+  await page.screenshot({ path: screenshotPath('09-static-export-overlay') });
+
+  // Comparison from the exported files.
+  await page.locator('.tabs button[data-tab="compare"]').click();
+  await page.selectOption('#compare-facet', 'turns');
+  await page.selectOption('#compare-value select', { index: 1 });
+  await page.waitForSelector('#compare-result [data-field="hidden"]');
+  assert.ok((await page.locator('table.compare tbody tr').count()) > 0, 'some clusters are ranked');
+
+  // Search runs in the page.
+  const [target] = clusters.filter((c) => c.level === 0);
+  await page.fill('#search-input', target.name.split(' · ')[0]);
+  await page.waitForSelector(`#search-results:not([hidden]) a[data-select="${target.cluster_id}"]`);
+  await page.screenshot({ path: screenshotPath('10-static-export-search') });
+  await page.locator(`#search-results a[data-select="${target.cluster_id}"]`).click();
+  await page.waitForFunction((name) => document.querySelector('#cluster-panel [data-field="name"]')?.textContent === name, target.name);
+
+  const remote = requests.filter((url) => !/^(file|data|blob):/.test(url));
+  assert.deepEqual(remote, [], 'every request stays on disk');
+  assert.ok(requests.some((url) => url.endsWith('/data/static.js')), 'the data came from data/static.js');
+  const canaries = messageCanaries();
+  const seen = [await page.content(), await page.locator('body').innerText(), ...walk(out).filter((file) => !file.endsWith('.bin')).map((file) => readFileSync(file, 'utf8'))].join('\n').toLowerCase();
+  assert.deepEqual(canaries.filter((canary) => seen.includes(canary)), [], 'no conversation text in the page or the export');
+  await page.close();
+});
+
+function walk(path: string): string[] {
+  return statSync(path).isDirectory() ? readdirSync(path).flatMap((name) => walk(join(path, name))) : [path];
+}

@@ -52,6 +52,9 @@ test('hidden clusters never appear; a rare language is folded into other; the ti
   assert.deepEqual(bread.timeline, []);
   const meta = (await (await app.request('/api/meta')).json()) as ExplorerMeta;
   assert.equal(meta.corpus.firstDate, '2024-03-01');
+  assert.equal(meta.mode, 'keyword');
+  assert.match(meta.modeNote.summary, /no language model was used/);
+  assert.ok(meta.modeNote.cannot.length > 0, 'keyword mode says what it cannot do');
 });
 
 test('the static export writes the app, every API answer and a file index; never traces', async () => {
@@ -78,6 +81,16 @@ test('the static export writes the app, every API answer and a file index; never
   assert.ok(!Object.keys(files).some((k) => k.includes('traces')));
   const script = readFileSync(join(out, 'data', 'static.js'), 'utf8');
   assert.match(script, /^window\.CLIO_STATIC_FILES=/);
+  // From disk the app reads only data/static.js: it must hold the file index and every file it names.
+  const embedded = JSON.parse(script.replace(/^window\.CLIO_STATIC_FILES=/, '').replace(/;\s*$/, '')) as Record<string, unknown>;
+  assert.deepEqual(embedded['files.json'], files);
+  for (const file of Object.values(files)) {
+    const written = readFileSync(join(out, 'data', file));
+    assert.deepEqual(embedded[file], file.endsWith('.bin') ? written.toString('base64') : JSON.parse(written.toString('utf8')), file);
+  }
+  // Every suggested range of a number facet that enough users fall in has its overlay and comparison.
+  const turns = meta.facets.find((f) => f.name === 'turns')!;
+  assert.ok(turns.bands!.some((band) => files[`/api/compare?${new URLSearchParams({ facet: 'turns', ...(band.min === undefined ? {} : { min: String(band.min) }), ...(band.max === undefined ? {} : { max: String(band.max) }) })}`]));
   const everything = walk(out).map((f) => readFileSync(f, 'utf8')).join('\n');
   assert.ok(!everything.includes(NAME_CANARY) && !everything.includes(TEXT_CANARY), 'the export holds hidden names or raw text');
 });

@@ -1,7 +1,8 @@
 // The one place that knows where the explorer's data comes from: the JSON API of `clio serve`, or the
-// files of a static export (window.CLIO_STATIC). Opened from disk (file://) Chromium refuses fetch, so
-// a static export may also ship each file as `<path>.js` calling window.clioStaticData(path, value)
-// (points as a base64 string); loadScriptData below picks those up.
+// files of a static export (window.CLIO_STATIC, layout in src/server/export.ts). A static export maps
+// each API path and query to a file under data/ in data/files.json. Opened from disk (file://) Chromium
+// refuses fetch, so the export also ships every file inside data/static.js as window.CLIO_STATIC_FILES
+// (JSON values, points as base64); when that is present nothing is fetched.
 
 export interface FacetInfo {
   name: string;
@@ -10,12 +11,16 @@ export interface FacetInfo {
   values?: { value: string; count: number }[];
   min?: number;
   max?: number;
+  /** Suggested ranges of a number facet; a static export holds overlays and comparisons only for these. */
+  bands?: { min?: number; max?: number }[];
 }
 
 export interface Meta {
   runId: string;
   runs: unknown[];
   mode: 'keyword' | 'llm';
+  /** What the analysis mode did and what it could not do (the report's wording). */
+  modeNote?: { summary: string; cannot: string[] };
   allowTraces: boolean;
   privacy: { minUsers: number; minConversations: number; userIdsPresent: boolean };
   corpus: { conversations: number; clustered: number; firstDate: string | null; lastDate: string | null };
@@ -63,8 +68,8 @@ export interface Points {
 }
 export const NO_CLUSTER = 0xffffffff;
 
-/** A subset of conversations chosen by one facet: a category value or a number range. */
-export type Selector = { facet: string; value: string } | { facet: string; min: number; max: number };
+/** A subset of conversations chosen by one facet: a category value or a number range `min <= v < max` (a missing bound is open). */
+export type Selector = { facet: string; value: string } | { facet: string; min?: number; max?: number };
 
 export interface Overlay {
   facet: string;
@@ -88,8 +93,10 @@ export interface SearchHit {
 
 declare global {
   interface Window {
-    CLIO_STATIC?: boolean | string;
-    clioStaticData?: (path: string, value: unknown) => void;
+    /** Set by a static export: where its data files are, relative to index.html. */
+    CLIO_STATIC?: { data: string };
+    /** Set by a static export's data/static.js: every data file by its name under data/. */
+    CLIO_STATIC_FILES?: Record<string, unknown>;
   }
 }
 
@@ -102,8 +109,8 @@ export class ApiError extends Error {
   }
 }
 
-export const isStatic = (): boolean => Boolean(window.CLIO_STATIC);
-const staticRoot = (): string => (typeof window.CLIO_STATIC === 'string' ? window.CLIO_STATIC : 'data/');
+export const isStatic = (): boolean => window.CLIO_STATIC !== undefined;
+const dataRoot = (): string => window.CLIO_STATIC?.data ?? 'data/';
 
 async function getResponse(url: string): Promise<Response> {
   const response = await fetch(url, { credentials: 'same-origin' });
@@ -120,69 +127,72 @@ async function getResponse(url: string): Promise<Response> {
   return response;
 }
 
-const scriptData = new Map<string, Promise<unknown>>();
-function loadScriptData(path: string): Promise<unknown> {
-  let pending = scriptData.get(path);
-  if (!pending) {
-    pending = new Promise((resolve, reject) => {
-      const previous = window.clioStaticData;
-      window.clioStaticData = (loaded, value) => (loaded === path ? resolve(value) : previous?.(loaded, value));
-      const script = document.createElement('script');
-      script.src = `${staticRoot()}${path}.js`;
-      script.onerror = () => reject(new ApiError(`${path} is not part of this export`, 404));
-      document.head.append(script);
-    });
-    scriptData.set(path, pending);
+let fileIndex: Promise<Record<string, string>> | undefined;
+function staticFileIndex(): Promise<Record<string, string>> {
+  const embedded = window.CLIO_STATIC_FILES?.['files.json'];
+  if (embedded) return Promise.resolve(embedded as Record<string, string>);
+  fileIndex ??= getResponse(`${dataRoot()}files.json`).then((r) => r.json() as Promise<Record<string, string>>);
+  return fileIndex;
+}
+
+/** The export's file for an API path and query, as JSON or (for .bin files) bytes. */
+async function staticFile(apiPath: string, as: 'json' | 'bytes'): Promise<unknown> {
+  const file = (await staticFileIndex())[`/${apiPath}`];
+  if (file === undefined) throw new ApiError(`not part of this static export (${apiPath}): it holds only what passed the privacy thresholds, and for number facets only the suggested ranges`, 404);
+  const embedded = window.CLIO_STATIC_FILES;
+  if (embedded) {
+    if (!(file in embedded)) throw new ApiError(`data/static.js lacks ${file}`, 404);
+    return as === 'bytes' ? base64ToBuffer(String(embedded[file])) : embedded[file];
   }
-  return pending;
+  const response = await getResponse(`${dataRoot()}${file}`);
+  return as === 'bytes' ? response.arrayBuffer() : response.json();
 }
 
-async function getStaticJson<T>(path: string): Promise<T> {
-  if (location.protocol === 'file:') return (await loadScriptData(path)) as T;
-  return (await (await getResponse(staticRoot() + path)).json()) as T;
-}
-
-async function getJson<T>(apiPath: string, staticPath: string | null): Promise<T> {
-  if (!isStatic()) return (await (await getResponse(apiPath)).json()) as T;
-  if (staticPath === null) throw new ApiError('not available in a static export', 404);
-  return getStaticJson<T>(staticPath);
+async function getJson<T>(apiPath: string): Promise<T> {
+  if (isStatic()) return (await staticFile(apiPath, 'json')) as T;
+  return (await (await getResponse(apiPath)).json()) as T;
 }
 
 const segment = (s: string): string => encodeURIComponent(s);
 
+/** The query the server reads and the static export keys its files by (src/server/export.ts queryString). */
 function selectorQuery(selector: Selector): string {
   const params = new URLSearchParams({ facet: selector.facet });
   if ('value' in selector) params.set('value', selector.value);
   else {
-    params.set('min', String(selector.min));
-    params.set('max', String(selector.max));
+    if (selector.min !== undefined) params.set('min', String(selector.min));
+    if (selector.max !== undefined) params.set('max', String(selector.max));
   }
   return params.toString();
 }
 
-/** Static exports hold precomputed overlays and comparisons for category values only. */
-const selectorFile = (kind: 'overlay' | 'compare', selector: Selector): string | null =>
-  'value' in selector ? `${kind}/${segment(selector.facet)}/${segment(selector.value)}.json` : null;
+let staticSubsets: Set<string> | null = null;
+/** In a static export, reads which subsets it holds overlays for (see offersSubset). */
+export async function loadStaticIndex(): Promise<void> {
+  if (isStatic()) staticSubsets = new Set(Object.keys(await staticFileIndex()).filter((key) => key.startsWith('/api/overlay?')));
+}
+/** Whether an overlay and comparison can be had for a subset: always from a server; from a static export only those it wrote. */
+export const offersSubset = (selector: Selector): boolean => staticSubsets === null || staticSubsets.has(`/api/overlay?${selectorQuery(selector)}`);
 
 export const api = {
-  meta: () => getJson<Meta>('api/meta', 'meta.json'),
-  clusters: async () => (await getJson<{ clusters: Cluster[] }>('api/clusters', 'clusters.json')).clusters,
-  cluster: (id: string) => getJson<ClusterDetail>(`api/clusters/${segment(id)}`, `clusters/${segment(id)}.json`),
-  overlay: (selector: Selector) => getJson<Overlay>(`api/overlay?${selectorQuery(selector)}`, selectorFile('overlay', selector)),
-  compare: (selector: Selector) => getJson<Comparison>(`api/compare?${selectorQuery(selector)}`, selectorFile('compare', selector)),
-  search: (q: string) => getJson<{ clusters: SearchHit[] }>(`api/search?q=${encodeURIComponent(q)}`, null),
-  traces: (id: string) => getJson<unknown>(`api/traces/${segment(id)}`, null),
+  meta: () => getJson<Meta>('api/meta'),
+  clusters: async () => (await getJson<{ clusters: Cluster[] }>('api/clusters')).clusters,
+  cluster: (id: string) => getJson<ClusterDetail>(`api/clusters/${segment(id)}`),
+  overlay: (selector: Selector) => getJson<Overlay>(`api/overlay?${selectorQuery(selector)}`),
+  compare: (selector: Selector) => getJson<Comparison>(`api/compare?${selectorQuery(selector)}`),
+  search: (q: string) => getJson<{ clusters: SearchHit[] }>(`api/search?q=${encodeURIComponent(q)}`),
+  traces: (id: string) => getJson<unknown>(`api/traces/${segment(id)}`),
   points: async (level: number): Promise<Points> => {
-    let buffer: ArrayBuffer;
-    if (!isStatic()) buffer = await (await getResponse(`api/points?level=${level}`)).arrayBuffer();
-    else if (location.protocol === 'file:') buffer = base64ToBuffer(String(await loadScriptData(`points-${level}.bin`)));
-    else buffer = await (await getResponse(`${staticRoot()}points-${level}.bin`)).arrayBuffer();
+    const path = `api/points?level=${level}`;
+    const buffer = isStatic() ? ((await staticFile(path, 'bytes')) as ArrayBuffer) : await (await getResponse(path)).arrayBuffer();
     return decodePoints(buffer);
   },
 };
 
 function base64ToBuffer(base64: string): ArrayBuffer {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes.buffer;
 }
 

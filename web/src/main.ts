@@ -1,6 +1,6 @@
 // The explorer app: header, tree, map and side panel, all driven by one view state kept in the URL hash.
 import './style.css';
-import { api, isStatic, NO_CLUSTER, type Cluster, type ClusterDetail, type Comparison, type FacetInfo, type Meta, type Overlay, type Selector } from './api.ts';
+import { api, isStatic, loadStaticIndex, NO_CLUSTER, offersSubset, type Cluster, type ClusterDetail, type Comparison, type FacetInfo, type Meta, type Overlay, type Selector } from './api.ts';
 import { barsChart, escapeHtml, formatCount, formatNumber, formatShare, histogramChart, shareBar, timelineChart } from './charts.ts';
 import { categoricalColor, css, FEW_COLOR, rampColor, rampCss, type Rgb } from './colors.ts';
 import { createMap, type ExplorerMap } from './map.ts';
@@ -135,25 +135,26 @@ function saveState(immediately = false) {
 
 // ---- header ---------------------------------------------------------------------------------------
 
-const MODE_TEXT: Record<Meta['mode'], { label: string; note: string }> = {
-  keyword: {
-    label: 'Keyword mode',
-    note: 'No language model was used: cluster names are distinctive keywords, not written summaries; there are no model-extracted facets (task, concern) and no model privacy audit of names.',
-  },
-  llm: { label: 'LLM mode', note: 'Cluster names, summaries and some facets were written by a language model.' },
-};
+const MODE_LABEL: Record<Meta['mode'], string> = { keyword: 'Keyword mode', llm: 'LLM mode' };
+
+function modeNote(meta: Meta): { summary: string; cannot: string[] } {
+  return meta.modeNote ?? { summary: meta.mode === 'llm' ? 'A language model wrote cluster names, summaries and some facets.' : 'No language model was used.', cannot: [] };
+}
 
 function renderHeader() {
   const { meta } = model;
-  const mode = MODE_TEXT[meta.mode] ?? MODE_TEXT.keyword;
+  const note = modeNote(meta);
+  const label = MODE_LABEL[meta.mode] ?? meta.mode;
+  const noteText = [note.summary, ...note.cannot.map((c) => `– ${c}`)].join('\n');
   const dates = meta.corpus.firstDate ? ` · ${meta.corpus.firstDate.slice(0, 10)} – ${(meta.corpus.lastDate ?? '').slice(0, 10)}` : '';
   $('#run').innerHTML = `
     <span class="pill" title="analysis run">run ${escapeHtml(meta.runId)}</span>
-    <span class="pill mode-${escapeHtml(meta.mode)}" title="${escapeHtml(mode.note)}">${mode.label} <span class="info">?</span></span>
+    <span class="pill mode-${escapeHtml(meta.mode)}" title="${escapeHtml(noteText)}">${escapeHtml(label)} <span class="info">?</span></span>
     <span class="stat" data-field="corpus"><b>${formatCount(meta.corpus.conversations)}</b> conversations · <b>${formatCount(meta.corpus.clustered)}</b> in shown clusters${dates}</span>
     <span class="stat" title="A cluster is shown only when at least this many distinct users and conversations are in it; smaller ones are folded into &quot;other&quot;.">privacy: ≥ <b>${meta.privacy.minUsers}</b> users and ≥ <b>${meta.privacy.minConversations}</b> conversations per cluster${meta.privacy.userIdsPresent ? '' : ' (no user ids: each conversation counts as a user)'}</span>
     ${isStatic() ? '<span class="pill">static export</span>' : ''}`;
-  $('#mode-note').textContent = mode.note;
+  $('#mode-note').innerHTML = `<details><summary><b>${escapeHtml(label)}</b>: ${escapeHtml(note.summary)}</summary>
+    ${note.cannot.length ? `<p>What this mode cannot show:</p><ul>${note.cannot.map((c) => `<li>${escapeHtml(c)}</li>`).join('')}</ul>` : ''}</details>`;
   const banner = $('#traces-banner');
   banner.hidden = !meta.allowTraces;
   banner.textContent = meta.allowTraces
@@ -341,12 +342,21 @@ async function showTraces(id: string) {
 
 // ---- selector pickers (overlay and compare) ------------------------------------------------------
 
-function pickerHtml(prefix: string, current: Selector | null, allowRanges: boolean): string {
-  const facets = model.meta.facets.filter((f) => (f.kind === 'category' && (f.values?.length ?? 0) > 0) || (allowRanges && f.kind === 'number'));
-  const facetOptions = facets.map((f) => `<option value="${escapeHtml(f.name)}"${current?.facet === f.name ? ' selected' : ''}>${escapeHtml(f.name)}</option>`).join('');
-  return `<select id="${prefix}-facet" aria-label="facet"><option value="">${prefix === 'overlay' ? 'top-level cluster' : 'choose a facet'}</option>${facetOptions}</select>
-    <span id="${prefix}-value"></span>`;
+/** Facets a subset can be picked from: category values, and number ranges (the suggested ones, or any range against a server). */
+function pickableFacets(): FacetInfo[] {
+  return model.meta.facets.filter((f) => (f.kind === 'category' ? categoryChoices(f).length > 0 : f.kind === 'number' && (!isStatic() || bandChoices(f).length > 0)));
 }
+
+const categoryChoices = (facet: FacetInfo) => (facet.values ?? []).filter((v) => v.value !== 'other' && offersSubset({ facet: facet.name, value: v.value }));
+const bandChoices = (facet: FacetInfo) => (facet.bands ?? []).map((band) => ({ facet: facet.name, ...band })).filter(offersSubset);
+
+function pickerHtml(prefix: string, current: Selector | null): string {
+  const facetOptions = pickableFacets().map((f) => `<option value="${escapeHtml(f.name)}"${current?.facet === f.name ? ' selected' : ''}>${escapeHtml(f.name)}</option>`).join('');
+  return `<select id="${prefix}-facet" aria-label="facet"><option value="">${prefix === 'overlay' ? 'top-level cluster' : 'choose a facet'}</option>${facetOptions}</select>
+    <span id="${prefix}-value" class="picker"></span>`;
+}
+
+const sameRange = (a: Selector | null, b: Selector) => a !== null && !('value' in a) && !('value' in b) && a.facet === b.facet && a.min === b.min && a.max === b.max;
 
 function fillValueControl(prefix: string, facetName: string, current: Selector | null, onPick: (selector: Selector) => void) {
   const holder = $(`#${prefix}-value`);
@@ -356,28 +366,47 @@ function fillValueControl(prefix: string, facetName: string, current: Selector |
     return;
   }
   if (facet.kind === 'category') {
-    const values = facet.values ?? [];
-    holder.innerHTML = `<select aria-label="value"><option value="">value…</option>${values
+    holder.innerHTML = `<select aria-label="value"><option value="">value…</option>${categoryChoices(facet)
       .map((v) => `<option value="${escapeHtml(v.value)}"${current && 'value' in current && current.value === v.value ? ' selected' : ''}>${escapeHtml(v.value)} (${formatCount(v.count)})</option>`)
       .join('')}</select>`;
     $<HTMLSelectElement>('select', holder).addEventListener('change', (event) => {
       const value = (event.target as HTMLSelectElement).value;
       if (value) onPick({ facet: facet.name, value });
     });
-  } else {
-    const range = current && 'min' in current ? current : { min: facet.min ?? 0, max: facet.max ?? 0 };
-    holder.innerHTML = `<input type="number" step="any" aria-label="from" value="${range.min}"> to <input type="number" step="any" aria-label="to" value="${range.max}"> <button>apply</button>`;
-    $('button', holder).addEventListener('click', () => {
-      const [from, to] = [...holder.querySelectorAll('input')].map((input) => Number(input.value));
-      if (Number.isFinite(from) && Number.isFinite(to)) onPick({ facet: facet.name, min: Math.min(from, to), max: Math.max(from, to) });
-    });
+    return;
   }
+  // Number facet: the suggested ranges (deciles of the corpus), plus any range when a server answers.
+  const bands = bandChoices(facet);
+  const bandSelect = `<select aria-label="range" data-role="bands"><option value="">range…</option>${bands
+    .map((band, i) => `<option value="${i}"${sameRange(current, band) ? ' selected' : ''}>${escapeHtml(describeRange(band))}</option>`)
+    .join('')}</select>`;
+  const custom = current && !('value' in current) && current.facet === facet.name && !bands.some((b) => sameRange(current, b)) ? current : null;
+  const free = isStatic()
+    ? ''
+    : `<span class="free-range">or from <input type="number" step="any" aria-label="from" value="${custom?.min ?? facet.min ?? ''}"> to under <input type="number" step="any" aria-label="to" value="${custom?.max ?? facet.max ?? ''}"> <button>apply</button></span>`;
+  holder.innerHTML = bandSelect + free;
+  $<HTMLSelectElement>('select', holder).addEventListener('change', (event) => {
+    const value = (event.target as HTMLSelectElement).value;
+    if (value !== '') onPick(bands[Number(value)]);
+  });
+  if (!free) return;
+  $('button', holder).addEventListener('click', () => {
+    const [from, to] = [...holder.querySelectorAll('input')].map((input) => Number(input.value));
+    if (Number.isFinite(from) && Number.isFinite(to) && from !== to) onPick({ facet: facet.name, min: Math.min(from, to), max: Math.max(from, to) });
+  });
 }
 
-const describeSelector = (s: Selector): string => ('value' in s ? `${s.facet} = ${s.value}` : `${s.facet} ${formatNumber(s.min)}–${formatNumber(s.max)}`);
+/** `min <= value < max`, said the way the filter applies it. */
+function describeRange(s: { facet: string; min?: number; max?: number }): string {
+  if (s.min !== undefined && s.max !== undefined) return `${formatNumber(s.min)} ≤ ${s.facet} < ${formatNumber(s.max)}`;
+  if (s.min !== undefined) return `${s.facet} ≥ ${formatNumber(s.min)}`;
+  return `${s.facet} < ${formatNumber(s.max ?? Infinity)}`;
+}
+
+const describeSelector = (s: Selector): string => ('value' in s ? `${s.facet} = ${s.value}` : describeRange(s));
 
 function renderOverlayControls() {
-  $('#overlay-picker').innerHTML = pickerHtml('overlay', state.overlay, !isStatic());
+  $('#overlay-picker').innerHTML = pickerHtml('overlay', state.overlay);
   const facetSelect = $<HTMLSelectElement>('#overlay-facet');
   const refill = () => fillValueControl('overlay', facetSelect.value, state.overlay, (selector) => void setOverlay(selector));
   facetSelect.addEventListener('change', () => {
@@ -418,7 +447,7 @@ async function setOverlay(selector: Selector | null) {
 // ---- compare ----------------------------------------------------------------------------------------
 
 function renderCompareControls() {
-  $('#compare-picker').innerHTML = pickerHtml('compare', state.compare, !isStatic());
+  $('#compare-picker').innerHTML = pickerHtml('compare', state.compare);
   const facetSelect = $<HTMLSelectElement>('#compare-facet');
   const refill = () => fillValueControl('compare', facetSelect.value, state.compare, (selector) => void runCompare(selector));
   facetSelect.addEventListener('change', refill);
@@ -473,8 +502,9 @@ async function search(q: string) {
   }
   let hits: { id: string; name: string; level: number; description: string }[];
   if (isStatic()) {
-    const needle = q.toLowerCase();
-    hits = model.clusters.filter((c) => `${c.name} ${c.description}`.toLowerCase().includes(needle)).slice(0, 30);
+    // The same rule as the server's /api/search, over the clusters the export holds.
+    const needle = q.trim().toLowerCase();
+    hits = model.clusters.filter((c) => c.name.toLowerCase().includes(needle) || c.description.toLowerCase().includes(needle)).slice(0, 50);
   } else {
     hits = (await api.search(q)).clusters;
   }
@@ -528,7 +558,7 @@ async function start() {
     url.searchParams.delete('token');
     history.replaceState(null, '', url.toString());
   }
-  const [meta, clusters] = await Promise.all([api.meta(), api.clusters()]);
+  const [meta, clusters] = await Promise.all([api.meta(), api.clusters(), loadStaticIndex()]);
   model = buildModel(meta, clusters);
   document.title = `Clio explorer · ${meta.runId}`;
   renderHeader();

@@ -2,6 +2,10 @@
 // point carries the index of its cluster (at one level of the hierarchy); a palette texture maps cluster
 // index to colour, so recolouring (overlay, selection) only rewrites the small texture. Labels are HTML
 // over the canvas: top-level names always, finer levels as the zoom grows.
+// Level of detail: the GPU buffers hold the points in a fixed random order, so while the view moves a
+// frame draws only the first INTERACTIVE_POINTS of them (an unbiased sample) and all of them once the
+// view has been still for SETTLE_MS. Without a GPU (SwiftShader) a million points take seconds a frame.
+// Frames are drawn only when something changed, at most one per animation frame.
 import { NO_CLUSTER, type Cluster } from './api.ts';
 import type { Camera } from './state.ts';
 
@@ -34,7 +38,16 @@ export interface ExplorerMap {
   resize: () => void;
 }
 
+declare global {
+  interface Window {
+    /** When a page (the bench) sets it to an array, every drawn frame is logged: its animation-frame time and point count. */
+    CLIO_FRAME_LOG?: { time: number; points: number }[];
+  }
+}
+
 const ZOOM_PER_LEVEL = 2.5;
+const INTERACTIVE_POINTS = 100_000;
+const SETTLE_MS = 150;
 const PALETTE_WIDTH = 2048;
 
 const VERTEX = `#version 300 es
@@ -100,11 +113,18 @@ export function createMap(options: MapOptions): ExplorerMap {
   const uniform = (name: string) => gl.getUniformLocation(program, name);
   const u = { center: uniform('u_center'), scale: uniform('u_scale'), pointSize: uniform('u_pointSize'), alpha: uniform('u_alpha'), palette: uniform('u_palette'), round: uniform('u_round') };
 
+  // Buffer slot k holds point order[k]: any prefix of the buffers is a uniform random sample.
+  const order = shuffledOrder(count);
+  const shuffledPositions = new Float32Array(count * 2);
+  for (let k = 0; k < count; k++) {
+    shuffledPositions[2 * k] = positions[2 * order[k]];
+    shuffledPositions[2 * k + 1] = positions[2 * order[k] + 1];
+  }
   const vao = gl.createVertexArray();
   gl.bindVertexArray(vao);
   const positionBuffer = gl.createBuffer();
   gl.bindBuffer(gl.ARRAY_BUFFER, positionBuffer);
-  gl.bufferData(gl.ARRAY_BUFFER, positions, gl.STATIC_DRAW);
+  gl.bufferData(gl.ARRAY_BUFFER, shuffledPositions, gl.STATIC_DRAW);
   const positionLocation = gl.getAttribLocation(program, 'a_position');
   gl.enableVertexAttribArray(positionLocation);
   gl.vertexAttribPointer(positionLocation, 2, gl.FLOAT, false, 0, 0);
@@ -152,6 +172,8 @@ export function createMap(options: MapOptions): ExplorerMap {
   const toWorld = (sx: number, sy: number): [number, number] => [camera.x + (sx - width / 2) / pixelsPerUnit(), camera.y - (sy - height / 2) / pixelsPerUnit()];
   const levelForZoom = (zoom: number) => Math.max(0, topLevel - Math.floor(Math.log(Math.max(zoom, 1)) / Math.log(ZOOM_PER_LEVEL) + 1e-9));
 
+  // Pointer: drag pans, wheel zooms about the cursor, a click without movement selects.
+  let drag: { x: number; y: number; moved: boolean; camera: Camera } | null = null;
   let frameRequested = false;
   let firstFullFrame = false;
   const requestDraw = () => {
@@ -159,8 +181,25 @@ export function createMap(options: MapOptions): ExplorerMap {
     frameRequested = true;
     requestAnimationFrame(draw);
   };
+  // True from a camera move until the view has been still for SETTLE_MS and no drag is under way (a
+  // full frame in the middle of a drag would stall it); then one full frame follows.
+  let moving = false;
+  let settleTimer = 0;
+  const settleSoon = () => {
+    window.clearTimeout(settleTimer);
+    settleTimer = window.setTimeout(() => {
+      if (drag?.moved) return;
+      moving = false;
+      requestDraw();
+    }, SETTLE_MS);
+  };
+  const cameraMoved = () => {
+    moving = true;
+    settleSoon();
+    requestDraw();
+  };
 
-  function draw() {
+  function draw(time: number) {
     frameRequested = false;
     const level = levelForZoom(camera.zoom);
     if (level !== shownLevel) {
@@ -178,17 +217,20 @@ export function createMap(options: MapOptions): ExplorerMap {
       const ppu = pixelsPerUnit();
       gl!.uniform2f(u.center, camera.x, camera.y);
       gl!.uniform2f(u.scale, (2 * ppu) / width, (2 * ppu) / height);
-      // Points grow with the zoom, from a size that keeps the whole corpus readable at zoom 1.
-      const base = Math.sqrt((width * height) / Math.max(count, 1)) * 0.35;
+      const drawn = moving ? Math.min(count, INTERACTIVE_POINTS) : count;
+      // Points grow with the zoom, from a size that keeps the points drawn readable at zoom 1 (a sample
+      // is drawn with larger, more opaque points, so it looks about as dense as the whole).
+      const base = Math.sqrt((width * height) / Math.max(drawn, 1)) * 0.35;
       const size = Math.min(12, Math.max(1.5, base * Math.sqrt(camera.zoom))) * dpr;
       gl!.uniform1f(u.pointSize, size);
       gl!.uniform1f(u.round, size >= 4 ? 1 : 0);
-      gl!.uniform1f(u.alpha, count > 200_000 ? 0.45 : count > 20_000 ? 0.65 : 0.85);
+      gl!.uniform1f(u.alpha, drawn > 200_000 ? 0.45 : drawn > 20_000 ? 0.65 : 0.85);
       gl!.activeTexture(gl!.TEXTURE0);
       gl!.bindTexture(gl!.TEXTURE_2D, paletteTexture);
       gl!.uniform1i(u.palette, 0);
-      gl!.drawArrays(gl!.POINTS, 0, count);
-      if (!firstFullFrame) {
+      gl!.drawArrays(gl!.POINTS, 0, drawn);
+      window.CLIO_FRAME_LOG?.push({ time, points: drawn });
+      if (!firstFullFrame && drawn === count) {
         firstFullFrame = true;
         // The frame is on screen by the next animation frame: that is what "first render" measures.
         requestAnimationFrame(() => performance.mark('clio:first-frame', { detail: { points: count } }));
@@ -270,11 +312,10 @@ export function createMap(options: MapOptions): ExplorerMap {
     return indices[best];
   }
 
-  // Pointer: drag pans, wheel zooms about the cursor, a click without movement selects.
-  let drag: { x: number; y: number; moved: boolean; camera: Camera } | null = null;
+
   let flight = 0;
   const changed = () => {
-    requestDraw();
+    cameraMoved();
     options.onCamera({ ...camera });
   };
   canvas.addEventListener('pointerdown', (event) => {
@@ -301,6 +342,11 @@ export function createMap(options: MapOptions): ExplorerMap {
       const rect = canvas.getBoundingClientRect();
       options.onSelect(pick(event.clientX - rect.left, event.clientY - rect.top));
     }
+    if (drag?.moved) settleSoon();
+    drag = null;
+  });
+  canvas.addEventListener('pointercancel', () => {
+    if (drag?.moved) settleSoon();
     drag = null;
   });
   canvas.addEventListener(
@@ -339,9 +385,11 @@ export function createMap(options: MapOptions): ExplorerMap {
     setIndices(level, indices) {
       let buffer = indexBuffers.get(level);
       if (!buffer) {
+        const shuffled = new Uint32Array(count);
+        for (let k = 0; k < count; k++) shuffled[k] = indices[order[k]];
         buffer = gl.createBuffer()!;
         gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
-        gl.bufferData(gl.ARRAY_BUFFER, indices, gl.STATIC_DRAW);
+        gl.bufferData(gl.ARRAY_BUFFER, shuffled, gl.STATIC_DRAW);
         indexBuffers.set(level, buffer);
         indexArrays.set(level, indices);
       }
@@ -365,6 +413,7 @@ export function createMap(options: MapOptions): ExplorerMap {
       requestDraw();
     },
     setCamera(next) {
+      if (next.x === camera.x && next.y === camera.y && next.zoom === camera.zoom) return;
       camera = { ...next };
       requestDraw();
     },
@@ -388,4 +437,21 @@ export function createMap(options: MapOptions): ExplorerMap {
     },
     resize,
   };
+}
+
+/** 0 .. count-1 in a fixed pseudo-random order (Fisher-Yates with a seeded xorshift: the same every load). */
+function shuffledOrder(count: number): Uint32Array {
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  let seed = 0x9e3779b9;
+  for (let i = count - 1; i > 0; i--) {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    const j = (seed >>> 0) % (i + 1);
+    const swap = order[i];
+    order[i] = order[j];
+    order[j] = swap;
+  }
+  return order;
 }

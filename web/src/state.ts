@@ -21,14 +21,16 @@ export interface ViewState {
 
 export const emptyState = (): ViewState => ({ selected: null, expanded: [], overlay: null, compare: null, sort: 'size', camera: null });
 
-const encodeSelector = (s: Selector): string => ('value' in s ? `${s.facet}=${s.value}` : `${s.facet}~${s.min}..${s.max}`);
+const encodeSelector = (s: Selector): string => ('value' in s ? `${s.facet}=${s.value}` : `${s.facet}~${s.min ?? ''}..${s.max ?? ''}`);
 
 function decodeSelector(text: string | null): Selector | null {
   if (!text) return null;
-  const range = /^(.+)~(-?[\d.e+-]+)\.\.(-?[\d.e+-]+)$/.exec(text);
+  const range = /^(.+)~(-?[\d.e+-]*)\.\.(-?[\d.e+-]*)$/.exec(text);
   if (range) {
-    const [min, max] = [Number(range[2]), Number(range[3])];
-    return Number.isFinite(min) && Number.isFinite(max) ? { facet: range[1], min, max } : null;
+    // An empty bound is open (the last suggested range of a number facet has no maximum).
+    const [min, max] = [range[2], range[3]].map((bound) => (bound === '' ? undefined : Number(bound)));
+    if ((min === undefined && max === undefined) || [min, max].some((b) => b !== undefined && !Number.isFinite(b))) return null;
+    return { facet: range[1], ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) };
   }
   const eq = text.indexOf('=');
   return eq > 0 ? { facet: text.slice(0, eq), value: text.slice(eq + 1) } : null;
