@@ -150,31 +150,39 @@ test('under 429s (with retry-after), 500s, 30 s stalls and malformed output, eve
 
 test('SIGKILL during facet extraction, then a rerun: no request already answered is sent again', async () => {
   const workspace = freshWorkspace('killed');
-  // With 300 ms of latency and the kill 150 ms after an answer, every answered request has been received
-  // and cached by the client, and the ones in flight have not been answered yet.
-  let killAfter: (() => void) | undefined;
-  let facetAnswers = 0;
+  // After 150 answers the server stops answering (every new request stalls), and the run is killed two
+  // seconds later: by then the client has received and cached every answer that was sent, so "answered"
+  // in the server's log means answered to the client. Requests cut by the kill are logged as 499.
+  let frozen = false;
+  let killRun: (() => void) | undefined;
+  let answers = 0;
   await withServer(
     {
-      latencyMs: 300,
+      latencyMs: 100,
+      faults: { stallMs: 120_000 },
+      faultFor: () => (frozen ? 'stall' : null),
       onLog: (entry) => {
-        if (entry.status === 200 && entry.method === 'POST' && ++facetAnswers === 150) setTimeout(() => killAfter?.(), 150);
+        if (entry.status !== 200 || entry.method !== 'POST' || ++answers !== 150) return;
+        frozen = true;
+        setTimeout(() => killRun?.(), 2000);
       },
     },
     async (server) => {
       const first = startCli([...llmArgs(workspace, server, 'anthropic'), '--concurrency', '4'], KEY);
-      killAfter = () => first.child.kill('SIGKILL');
+      killRun = () => first.child.kill('SIGKILL');
       const killed = await first.done;
       assert.equal(killed.signal, 'SIGKILL', 'the first run was killed');
       const beforeRerun = answered(server.requests);
       assert.ok(beforeRerun.length >= 150 && beforeRerun.length < 1002, `killed during facet extraction (${beforeRerun.length} answered)`);
 
+      frozen = false;
       const startIndex = server.requests.length;
       const rerun = await startCli(llmArgs(workspace, server, 'anthropic'), KEY).done;
       assert.equal(rerun.code, 0, rerun.stderr);
       const answeredBodies = new Set(beforeRerun.map((r) => r.bodyHash));
       const repeated = server.requests.slice(startIndex).filter((r) => answeredBodies.has(r.bodyHash));
       assert.equal(repeated.length, 0, 'the rerun repeats no answered request');
+      assert.ok(server.requests.length - startIndex > 1002 - beforeRerun.length, 'the rerun did the remaining work');
       const ws = await openWorkspace({ dir: workspace, readOnly: true });
       try {
         const [{ n }] = await ws.all<{ n: number }>(`SELECT count(DISTINCT conversation_id) AS n FROM facets WHERE source = 'model'`);
