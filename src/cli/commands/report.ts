@@ -19,7 +19,7 @@ export function registerReportCommand(program: Command): void {
   program
     .command('report')
     .description('Write the report of an analysis (HTML, Markdown, JSON): only clusters that pass the privacy thresholds, no conversation text')
-    .option('--workspace <dir>', 'workspace folder', DEFAULT_WORKSPACE)
+    .option('-w, --workspace <dir>', 'workspace folder', DEFAULT_WORKSPACE)
     .option('--run <id>', 'analysis run to report (default: the latest finished analysis)')
     .option('--out <dir>', 'output folder (default: <workspace>/reports)')
     .option('--format <list>', 'comma-separated formats: html, md, json', REPORT_FORMATS.join(','))

@@ -19,7 +19,7 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('Explore an analysis in the browser: map, tree, cluster panels, overlays, comparisons. Serves only clusters that pass the privacy thresholds and aggregates over them.')
-    .option('--workspace <dir>', 'workspace folder', DEFAULT_WORKSPACE)
+    .option('-w, --workspace <dir>', 'workspace folder', DEFAULT_WORKSPACE)
     .option('--port <n>', 'port (0 picks a free one)', String(DEFAULT_PORT))
     .option('--host <address>', 'address to bind; anything but loopback requires an access token', DEFAULT_HOST)
     .option('--token <token>', 'access token to require (default: generated when --host is not loopback)')
