@@ -17,7 +17,7 @@ import { projectTo2d } from '../map/index.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { isStageDone, markStageDone, markStageStarted, resetStagesFrom, settingsHash, type Stage } from './runs.ts';
 import { KEYWORD_DOCUMENTS, loadBaseAssignments, loadDocuments, loadLabels, storedLevelSizes, storedPrivacy, writeBaseClusters, writeLabels, writeMap, writeParentLevel } from './tables.ts';
-import { auditStage, DEFAULT_CLUSTER_FACET, hierarchyWithLlm, llmRunSettings, modelFacetsStage, nameWithLlm, withUsage, type LlmAnalysis } from './llm-mode.ts';
+import { auditStage, clusterFacetOf, hierarchyWithLlm, llmRunSettings, modelFacetsStage, nameWithLlm, withUsage, type LlmAnalysis } from './llm-mode.ts';
 
 export interface AnalyzeOptions {
   /** `use-lite` (default, packaged) or `hf:<model or folder>`. */
@@ -57,6 +57,7 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   }
   const k = options.k ?? chooseK(corpus.conversations);
   const llm = options.llm;
+  if (llm) clusterFacetOf(llm);
   const llmSettings = llm && llmRunSettings(llm);
   const settings = {
     corpus: corpus.hash,
@@ -104,7 +105,7 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
     const { llmUsage, ...model } = await withUsage(llm.client, () => modelFacetsStage(ws, llm, llmSettings, log));
     return { ...stats, model, llmUsage };
   });
-  const docs = await loadDocuments(ws, llmSettings ? { facet: DEFAULT_CLUSTER_FACET, runKey: llmSettings.facetRunKey } : KEYWORD_DOCUMENTS);
+  const docs = await loadDocuments(ws, llmSettings ? { facet: llmSettings.clusterFacet, runKey: llmSettings.facetRunKey } : KEYWORD_DOCUMENTS);
   if (docs.ids.length === 0) throw new Error('no conversation has a text to cluster on (in LLM mode: every facet call failed or the screener kept none)');
   if (k > docs.ids.length) throw new Error(`k = ${k} clusters for ${docs.ids.length} conversations with a text to cluster on; give a smaller --k`);
 

@@ -22,6 +22,8 @@ export interface LlmAnalysis {
   config: LlmConfig;
   facetConfig: FacetConfig;
   facetMode: FacetCallMode;
+  /** The text facet the base clusters are built on and named by (default `request`). */
+  clusterFacet: string;
   /** Privacy-auditor threshold: labels rated below it are removed (paper: 3). */
   auditThreshold: number;
   /** Summaries from inside / from the nearest other clusters shown to the namer (paper: 50 + 50). */
@@ -50,7 +52,7 @@ export function llmRunSettings(llm: LlmAnalysis) {
     facetMode: llm.facetMode,
     facets,
     screener: llm.facetConfig.screener ?? null,
-    clusterFacet: DEFAULT_CLUSTER_FACET,
+    clusterFacet: llm.clusterFacet,
     auditThreshold: llm.auditThreshold,
     naming: { inside: llm.namingInside, outside: llm.namingOutside },
     facetRunKey,
@@ -58,6 +60,15 @@ export function llmRunSettings(llm: LlmAnalysis) {
 }
 
 export type LlmRunSettings = ReturnType<typeof llmRunSettings>;
+
+/** The model facet to cluster on; only text facets qualify (their answers are what gets embedded). */
+export function clusterFacetOf(llm: Pick<LlmAnalysis, 'facetConfig' | 'clusterFacet'>) {
+  const facets = allModelFacets(llm.facetConfig);
+  const facet = facets.find((f) => f.name === llm.clusterFacet);
+  const textFacets = facets.filter((f) => f.kind === 'text').map((f) => f.name);
+  if (!facet || facet.kind !== 'text') throw new Error(`cannot cluster on facet '${llm.clusterFacet}': choose a text facet (${textFacets.join(', ')})`);
+  return facet;
+}
 
 /** Runs `work` and returns its result with the LLM usage it caused (for the stage's stored stats). */
 export async function withUsage<T>(client: LlmClient, work: () => Promise<T>): Promise<T & { llmUsage: Partial<Record<LlmStage, StageUsage>> }> {
@@ -139,7 +150,7 @@ export async function nameWithLlm(llm: LlmAnalysis, input: NameWithLlmInput, log
       dim: input.dim,
       insideSample: llm.namingInside,
       outsideSample: llm.namingOutside,
-      criteria: allModelFacets(llm.facetConfig).find((facet) => facet.name === DEFAULT_CLUSTER_FACET)?.criteria,
+      criteria: clusterFacetOf(llm).criteria,
       seed: input.seed,
       concurrency: llm.config.concurrency,
       onProgress: progress.onProgress,

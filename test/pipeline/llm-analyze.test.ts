@@ -202,6 +202,11 @@ test('--dry-run estimates calls, tokens and cost per stage and sends nothing', a
     assert.equal(server.requests.length, 0, 'no request reached the server');
     for (const stage of ['facets', 'name', 'hierarchy', 'audit']) assert.match(run.stdout, new RegExp(`^${stage}\\s+claude-\\S+\\s+[\\d,]+\\s+[\\d,]+\\s+[\\d,]+\\s+\\$\\d`, 'm'));
     assert.match(run.stdout, /per 100,000 conversations \(the paper: \$48\.81\)/);
+
+    const wrongFacet = await startCli([...llmArgs(workspace, server, 'anthropic'), '--cluster-facet', 'concern'], KEY).done;
+    assert.equal(wrongFacet.code, 1);
+    assert.match(wrongFacet.stderr, /cannot cluster on facet 'concern': choose a text facet \(request, task\)/);
+    assert.equal(server.requests.length, 0);
   });
 });
 

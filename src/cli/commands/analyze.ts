@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { analyze, type AnalyzeOptions, type AnalyzeResult } from '../../pipeline/analyze.ts';
+import type { LlmStage, StageUsage } from '../../llm/types.ts';
 import { STAGES } from '../../pipeline/runs.ts';
 import { DEFAULT_MIN_CONVERSATIONS, DEFAULT_MIN_USERS } from '../../privacy/thresholds.ts';
 import { writeReport } from '../../report/index.ts';
@@ -49,6 +50,7 @@ export async function runAnalysis(ws: Workspace, flags: AnalysisFlags): Promise<
     const result = await analyze(ws, { ...options, llm, log });
     const files = flags.report ? (await writeReport(ws, result.runId, { outDir: join(ws.dir, 'reports') })).files : [];
     printSummary(result, files, llm !== undefined);
+    if (llm) printUsage(llm.client.usage());
     return { result, files };
   } finally {
     await llm?.client.close();
@@ -68,6 +70,21 @@ function printSummary(result: AnalyzeResult, files: string[], llmMode: boolean):
   if (result.skipped.length) console.log(`reused from an earlier run: ${result.skipped.join(', ')}`);
   if (!llmMode) console.log(EMBEDDED_MODE_NOTE);
   for (const file of files) console.log(`report: ${file}`);
+}
+
+/** What this invocation asked of the model, per stage (the report has the run's totals). */
+function printUsage(usage: Record<LlmStage, StageUsage>): void {
+  const rows = Object.entries(usage).filter(([, u]) => u.calls + u.cachedCalls + u.failures > 0);
+  if (rows.length === 0) return;
+  console.log('LLM calls in this run (cached calls cost nothing):');
+  let total: number | null = 0;
+  for (const [stage, u] of rows) {
+    total = total === null || u.costUsd === null ? null : total + u.costUsd;
+    console.log(
+      `  ${stage.padEnd(10)} ${u.calls} calls, ${u.cachedCalls} cached, ${u.failures} failed, ${u.inputTokens.toLocaleString('en-US')} input + ${u.outputTokens.toLocaleString('en-US')} output tokens, ${u.costUsd === null ? 'no price' : `$${u.costUsd.toFixed(4)}`}`,
+    );
+  }
+  console.log(`  total ${total === null ? 'unknown (a model without a price)' : `$${total.toFixed(4)}`} at list prices`);
 }
 
 export function registerAnalyzeCommand(program: Command): void {

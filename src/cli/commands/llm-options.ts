@@ -11,7 +11,7 @@ import { levelSizes } from '../../hierarchy/schedule.ts';
 import { createLlmClient } from '../../llm/client.ts';
 import { CONFIG_FILE_NAME, describeLlmConfig, resolveLlmConfig, type LlmConfig } from '../../llm/config.ts';
 import type { LlmStage } from '../../llm/types.ts';
-import type { LlmAnalysis } from '../../pipeline/llm-mode.ts';
+import { DEFAULT_CLUSTER_FACET, type LlmAnalysis } from '../../pipeline/llm-mode.ts';
 import { DEFAULT_AUDIT_THRESHOLD } from '../../privacy/auditor.ts';
 import type { Workspace } from '../../store/workspace.ts';
 
@@ -27,6 +27,7 @@ export interface LlmCliFlags {
   tpm?: number;
   batch?: boolean;
   facetMode?: FacetCallMode;
+  clusterFacet?: string;
   auditThreshold?: number;
   namingInside?: number;
   namingOutside?: number;
@@ -59,6 +60,7 @@ export function addLlmOptions(command: Command): Command {
     .option('--rpm <n>', 'client-side limit of LLM requests per minute', positive)
     .option('--tpm <n>', 'client-side limit of input tokens per minute', positive)
     .option('--batch', 'facet stage through the provider batch API (half price; finishes within hours; resumes after a restart)')
+    .option('--cluster-facet <name>', 'the text facet clusters are built on and named by: request, task, or one of your text facets', DEFAULT_CLUSTER_FACET)
     .addOption(new Option('--facet-mode <mode>', 'all facets in one call, or one call per facet').choices(['combined', 'per-facet']).default('combined'))
     .option('--audit-threshold <n>', 'privacy auditor: names rated below this (1-5) are removed', score, DEFAULT_AUDIT_THRESHOLD)
     .option('--naming-inside <n>', 'summaries from inside a cluster shown to the namer', positive, 50)
@@ -93,6 +95,7 @@ export function openLlmMode(ws: Workspace, flags: LlmCliFlags, log: (line: strin
     config,
     facetConfig,
     facetMode: flags.facetMode ?? 'combined',
+    clusterFacet: flags.clusterFacet ?? DEFAULT_CLUSTER_FACET,
     auditThreshold: flags.auditThreshold ?? DEFAULT_AUDIT_THRESHOLD,
     namingInside: flags.namingInside ?? 50,
     namingOutside: flags.namingOutside ?? 50,
