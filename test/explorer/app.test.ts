@@ -13,6 +13,13 @@ import { startExplorerServer, type RunningServer } from '../../src/server/index.
 import type { Workspace } from '../../src/store/workspace.ts';
 import { analysedWorkspace, buildWebApp, CORPUS, launchChromium, ROOT, screenshotPath } from './helpers.ts';
 
+declare global {
+  interface Window {
+    /** Set by web/src/main.ts for these tests. */
+    CLIO_EXPLORER?: { viewBounds: () => [number, number, number, number] | null; isFlying: () => boolean };
+  }
+}
+
 let ws: Workspace;
 let workspaceDir: string | null;
 let runId: string;
@@ -60,6 +67,59 @@ interface ClusterRow {
 async function visibleClusters(): Promise<ClusterRow[]> {
   return ws.all<ClusterRow>('SELECT cluster_id, level, parent_id, name, size FROM clusters WHERE run_id = $1 AND visible ORDER BY level DESC, size DESC', [runId]);
 }
+
+/** Waits for the map to stop flying, then: how many of the cluster's points (from the workspace tables) lie in the view. */
+async function clusterPointsInView(page: Page, clusterId: string): Promise<{ inside: number; total: number; bounds: [number, number, number, number]; points: { x: number; y: number }[] }> {
+  await page.waitForFunction(() => window.CLIO_EXPLORER !== undefined && !window.CLIO_EXPLORER.isFlying());
+  const bounds = (await page.evaluate(() => window.CLIO_EXPLORER!.viewBounds()))!;
+  const points = await ws.all<{ x: number; y: number }>(
+    `WITH RECURSIVE sub(cluster_id) AS (
+       SELECT cluster_id FROM clusters WHERE run_id = $1 AND cluster_id = $2
+       UNION ALL SELECT c.cluster_id FROM clusters c JOIN sub ON c.parent_id = sub.cluster_id WHERE c.run_id = $1)
+     SELECT DISTINCT p.conversation_id, p.x, p.y FROM map_points p JOIN cluster_members m ON m.run_id = p.run_id AND m.conversation_id = p.conversation_id
+     WHERE p.run_id = $1 AND m.cluster_id IN (SELECT cluster_id FROM sub)`,
+    [runId, clusterId],
+  );
+  const [x0, y0, x1, y1] = bounds;
+  const inside = points.filter((p) => p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1).length;
+  return { inside, total: points.length, bounds, points };
+}
+
+/** Header and toolbar parts that overlap, leave their bar, or broke onto two lines. */
+async function layoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    // No named helper functions in here: tsx's name-keeping wrapper does not exist in the page.
+    const bars: [string, string][] = [
+      ['.top', '.top > .brand, .run > *, .top > .search'],
+      ['.map-toolbar', '.map-toolbar > .label, .map-toolbar select, .map-toolbar .free-range, #clear-selection'],
+      ['.tree-pane .pane-head', '.tree-pane .pane-head > h2, .tree-pane .pane-head > label'],
+    ];
+    for (const [barSelector, partsSelector] of bars) {
+      const bar = document.querySelector(barSelector)!.getBoundingClientRect();
+      const parts = [...document.querySelectorAll(partsSelector)]
+        .map((el) => ({ name: `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`, box: el.getBoundingClientRect() }))
+        .filter(({ box }) => box.width > 0);
+      for (const { name, box } of parts) {
+        if (box.left < bar.left - 0.5 || box.right > bar.right + 0.5 || box.bottom > bar.bottom + 0.5) problems.push(`${name} leaves ${barSelector}`);
+        if (box.height > 34) problems.push(`${name} broke onto two lines (${box.height}px)`);
+      }
+      for (let i = 0; i < parts.length; i++)
+        for (let j = i + 1; j < parts.length; j++) {
+          const [a, b] = [parts[i].box, parts[j].box];
+          if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) problems.push(`${parts[i].name} overlaps ${parts[j].name}`);
+        }
+      if (bar.height > 100) problems.push(`${barSelector} is ${bar.height}px tall`);
+    }
+    if (document.documentElement.scrollWidth > document.documentElement.clientWidth) problems.push('the page scrolls sideways');
+    return problems;
+  });
+}
+
+const SCREENS = [
+  { width: 1500, height: 900 },
+  { width: 1280, height: 800 },
+];
 
 test('the map, tree and panel show the workspace, and the numbers match its tables', async () => {
   const page = await openApp(server.url);
@@ -109,15 +169,26 @@ test('the map, tree and panel show the workspace, and the numbers match its tabl
   if (hidden > 0) assert.match(await panel.locator('[data-field="other"]').textContent() ?? '', new RegExp(`${hidden} hidden clusters?, ${Number(hiddenSize).toLocaleString('en-US')} conversations`));
   assert.ok((await panel.locator('section.facet svg').count()) > 0, 'facet charts are drawn');
   assert.equal(await page.locator('.tree-row.selected').getAttribute('data-id'), child.cluster_id);
+
+  // The map flew to where the selected cluster's points are (not to its centroid, which may be empty).
+  const view = await clusterPointsInView(page, child.cluster_id);
+  assert.equal(view.total, child.size);
+  assert.ok(view.inside >= 0.6 * view.total, `${view.inside} of ${view.total} points of the selected cluster in view`);
   await page.screenshot({ path: screenshotPath('02-cluster-selected') });
 
-  // Zooming the map in reveals finer levels' labels.
+  // Zooming the map in (about a point of the selected cluster near its median) reveals finer levels' labels.
   const box = (await page.locator('#map').boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  for (let i = 0; i < 8; i++) await page.mouse.wheel(0, -300);
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const [mx, my] = [median(view.points.map((p) => p.x)), median(view.points.map((p) => p.y))];
+  const anchor = view.points.reduce((best, p) => (Math.hypot(p.x - mx, p.y - my) < Math.hypot(best.x - mx, best.y - my) ? p : best));
+  const [x0, y0, x1, y1] = view.bounds;
+  await page.mouse.move(box.x + ((anchor.x - x0) / (x1 - x0)) * box.width, box.y + ((y1 - anchor.y) / (y1 - y0)) * box.height);
+  for (let i = 0; i < 5; i++) await page.mouse.wheel(0, -300);
   await page.waitForTimeout(300);
   assert.ok((await page.locator('.map-label.level-fine:not([hidden])').count()) > 0, 'finer labels after zooming in');
   await page.screenshot({ path: screenshotPath('03-map-zoomed') });
+  // Back out to the view of the selected cluster for the overlay.
+  for (let i = 0; i < 5; i++) await page.mouse.wheel(0, 300);
 
   // Overlay: a number-facet range colours the tree by share per cluster.
   await page.selectOption('#overlay-facet', 'turns');
@@ -136,6 +207,14 @@ test('the map, tree and panel show the workspace, and the numbers match its tabl
   assert.ok(metrics.every((m) => /%$|few/.test(m)), `tree shows overlay shares (${metrics.join(', ')})`);
   await page.screenshot({ path: screenshotPath('04-overlay-turns') });
 
+  // With the free range fields shown, the header and toolbar wrap without overlapping or overflowing.
+  for (const screen of SCREENS) {
+    await page.setViewportSize(screen);
+    assert.deepEqual(await layoutProblems(page), [], `layout at ${screen.width}x${screen.height}`);
+  }
+  await page.screenshot({ path: screenshotPath('04b-overlay-1280x800') });
+  await page.setViewportSize(SCREENS[0]);
+
   // Compare: the subset "turns 3-7" ranked by over-representation.
   await page.locator('.tabs button[data-tab="compare"]').click();
   await page.selectOption('#compare-facet', 'turns');
@@ -146,6 +225,19 @@ test('the map, tree and panel show the workspace, and the numbers match its tabl
   const ratios = (await page.locator('table.compare td.ratio').allTextContents()).map((t) => Number.parseFloat(t));
   assert.ok(ratios.length > 0, 'some clusters are ranked');
   assert.deepEqual(ratios, [...ratios].sort((a, b) => b - a), 'ranked by ratio, highest first');
+  // Each group of conversations is listed once: a parent whose only visible child has the same members
+  // is shown as that child, with the child's (equal) exact counts.
+  const rowIds = await page.locator('table.compare tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id!));
+  assert.equal(new Set(rowIds).size, rowIds.length);
+  const byId = new Map(clusters.map((c) => [c.cluster_id, c]));
+  for (const id of rowIds) {
+    const kids = clusters.filter((c) => c.parent_id === id);
+    assert.ok(!(kids.length === 1 && kids[0].size === byId.get(id)!.size && rowIds.includes(kids[0].cluster_id)), `${byId.get(id)!.name} (L${byId.get(id)!.level}) is listed with its same-members child`);
+  }
+  const sizes = (await page.locator('table.compare tbody tr td:nth-child(4)').allTextContents()).map(number);
+  assert.deepEqual(sizes, rowIds.map((id) => byId.get(id)!.size), 'sizes are the workspace clusters\' sizes');
+  const merged = await page.locator('table.compare tbody tr[data-also]').count();
+  assert.equal(/listed once/.test((await page.locator('#compare-result [data-field="hidden"]').textContent()) ?? ''), merged > 0, 'the table says when it merged rows');
   await page.screenshot({ path: screenshotPath('05-compare-turns') });
 
   sharedUrl = page.url();
@@ -181,6 +273,9 @@ test('search finds clusters by name and selects them', async () => {
   await page.waitForSelector('#cluster-panel [data-field="size"]');
   assert.equal(await page.locator('#cluster-panel [data-field="name"]').textContent(), target.name);
   assert.match(page.url(), new RegExp(`c=${target.cluster_id}`));
+  const view = await clusterPointsInView(page, target.cluster_id);
+  assert.ok(view.total > 0 && view.inside >= 0.6 * view.total, `${view.inside} of ${view.total} points of the found cluster in view`);
+  await page.screenshot({ path: screenshotPath('07b-search-selected') });
   await page.close();
 });
 
@@ -297,6 +392,12 @@ test('the static export works from disk: tree, panel, overlay, comparison and se
   await page.selectOption('#overlay-value select', 'en');
   await page.waitForFunction(() => document.querySelector<HTMLElement>('#legend')?.dataset.overlay === 'language = en');
   await page.screenshot({ path: screenshotPath('09-static-export-overlay') });
+  for (const screen of SCREENS) {
+    await page.setViewportSize(screen);
+    assert.deepEqual(await layoutProblems(page), [], `static export layout at ${screen.width}x${screen.height}`);
+  }
+  await page.screenshot({ path: screenshotPath('09b-static-export-1280x800') });
+  await page.setViewportSize(SCREENS[0]);
 
   // Comparison from the exported files.
   await page.locator('.tabs button[data-tab="compare"]').click();

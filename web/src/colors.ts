@@ -16,8 +16,9 @@ export function categoricalColor(index: number): Rgb {
   return base.map((c) => Math.max(0, Math.min(255, Math.round(c * factor)))) as Rgb;
 }
 
-// Pale to deep (a magma-like ramp), readable on a light background.
-const RAMP: Rgb[] = [[236, 232, 245], [190, 170, 220], [140, 100, 200], [100, 40, 160], [60, 10, 100]];
+// Light orange to deep purple (a plasma-like ramp without its pale end): even the lowest share stays
+// visible on the map's light background, and no step of it looks like the grey of "too few".
+const RAMP: Rgb[] = [[250, 186, 95], [240, 122, 80], [208, 64, 110], [140, 28, 140], [62, 16, 120]];
 
 /** t in 0..1 along the overlay ramp. */
 export function rampColor(t: number): Rgb {
@@ -27,7 +28,7 @@ export function rampColor(t: number): Rgb {
   return RAMP[i].map((c, k) => Math.round(c + (RAMP[i + 1][k] - c) * f)) as Rgb;
 }
 
-export const FEW_COLOR: Rgb = [200, 200, 200];
+export const FEW_COLOR: Rgb = [176, 181, 190];
 
 export const css = ([r, g, b]: Rgb): string => `rgb(${r},${g},${b})`;
 

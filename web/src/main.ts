@@ -3,7 +3,7 @@ import './style.css';
 import { api, isStatic, loadStaticIndex, NO_CLUSTER, offersSubset, type Cluster, type ClusterDetail, type Comparison, type FacetInfo, type Meta, type Overlay, type Selector } from './api.ts';
 import { barsChart, escapeHtml, formatCount, formatNumber, formatShare, histogramChart, shareBar, timelineChart } from './charts.ts';
 import { categoricalColor, css, FEW_COLOR, rampColor, rampCss, type Rgb } from './colors.ts';
-import { createMap, type ExplorerMap } from './map.ts';
+import { createMap, type Bounds, type ExplorerMap } from './map.ts';
 import { hashToState, stateToHash, type ViewState } from './state.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(selector: string, root: ParentNode = document): T => root.querySelector<T>(selector)!;
@@ -20,6 +20,8 @@ interface Model {
 
 let model: Model;
 let map: ExplorerMap | null = null;
+/** x, y of every point, in the order every level's cluster indices follow. */
+let positions: Float32Array = new Float32Array(0);
 let state: ViewState = hashToState(location.hash);
 let overlay: Overlay | null = null;
 let overlayShare = new Map<string, { share: number; count?: number; few?: boolean }>();
@@ -90,12 +92,17 @@ function updatePalette() {
   const rgba = new Uint8Array(model.clusters.length * 4);
   model.clusters.forEach((_, i) => {
     const [r, g, b] = clusterColor(i);
+    // Points stack a lot, so transparency alone does not dim them: outside the selection they are drawn
+    // in a pale tint of their colour, which stays pale however many of them overlap.
     const dim = state.selected !== null && !isWithin(i, state.selected);
-    rgba.set([r, g, b, dim ? 40 : 255], i * 4);
+    const tint = (c: number) => Math.round(c * 0.3 + MAP_BACKGROUND * 0.7);
+    rgba.set(dim ? [tint(r), tint(g), tint(b), 170] : [r, g, b, 255], i * 4);
   });
   map.setPalette(rgba);
   map.setLabelColor((i) => css(clusterColor(i)));
 }
+
+const MAP_BACKGROUND = 249;
 
 // ---- points at the level the map shows -----------------------------------------------------------
 
@@ -114,6 +121,50 @@ function wantedIndexLevel(): number {
   const selected = state.selected === null ? undefined : model.byId.get(state.selected);
   return selected === undefined ? shown : Math.min(shown, model.clusters[selected].level);
 }
+
+/**
+ * Where a cluster's points lie: the 5th to 95th percentile of their x and of their y, padded. A cluster
+ * can be scattered over the map, so its centroid may be empty space; this box holds most of its points.
+ */
+async function clusterBounds(index: number): Promise<Bounds | null> {
+  // At the cluster's own level every point of it (hidden children's included) carries its index.
+  const indices = await pointsAt(model.clusters[index].level);
+  const xs: number[] = [], ys: number[] = [];
+  for (let i = 0; i < indices.length; i++) {
+    if (indices[i] !== index) continue;
+    xs.push(positions[2 * i]);
+    ys.push(positions[2 * i + 1]);
+  }
+  if (xs.length === 0) return null;
+  const range = (values: number[]): [number, number] => {
+    values.sort((a, b) => a - b);
+    const at = (q: number) => values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))];
+    const [low, high] = [at(0.05), at(0.95)];
+    const pad = Math.max((high - low) * 0.15, 1e-6);
+    return [low - pad, high + pad];
+  };
+  const [x0, x1] = range(xs), [y0, y1] = range(ys);
+  return [x0, y0, x1, y1];
+}
+
+let flightsPending = 0;
+async function flyToCluster(index: number) {
+  flightsPending++;
+  try {
+    const bounds = await clusterBounds(index);
+    if (bounds && state.selected === model.clusters[index].id) map?.fitBounds(bounds);
+  } finally {
+    flightsPending--;
+  }
+}
+
+declare global {
+  interface Window {
+    /** For the browser tests: what the map shows, in the points' coordinates. */
+    CLIO_EXPLORER?: { viewBounds: () => Bounds | null; isFlying: () => boolean };
+  }
+}
+window.CLIO_EXPLORER = { viewBounds: () => map?.viewBounds() ?? null, isFlying: () => flightsPending > 0 || (map?.isFlying() ?? false) };
 
 let indexRequest = 0;
 async function syncIndexLevel() {
@@ -249,7 +300,7 @@ async function select(id: string | null, options: { fly?: boolean } = {}) {
   updatePalette();
   void syncIndexLevel();
   const index = id === null ? undefined : model.byId.get(id);
-  if (options.fly && index !== undefined) map?.flyTo(index);
+  if (options.fly && index !== undefined) void flyToCluster(index);
   showTab('cluster');
   await renderPanel();
   $(`.tree-row.selected`)?.scrollIntoView({ block: 'nearest' });
@@ -436,8 +487,8 @@ async function setOverlay(selector: Selector | null) {
   domainCache = null;
   legend.innerHTML = overlay && selector
     ? `<b>${escapeHtml(describeSelector(selector))}</b>: ${formatCount(overlay.matching)} conversations, ${formatShare(overlay.share)} overall.
-       Share per cluster ${formatShare(overlayDomain()[0])} <span class="ramp" style="background:${rampCss()}"></span> ${formatShare(overlayDomain()[1])}
-       <span class="swatch" style="background:${css(FEW_COLOR)}"></span> too few to show`
+       <span class="scale">Share per cluster ${formatShare(overlayDomain()[0])} <span class="ramp" style="background:${rampCss()}"></span> ${formatShare(overlayDomain()[1])}</span>
+       <span class="scale"><span class="swatch" style="background:${css(FEW_COLOR)}"></span> too few to show</span>`
     : 'Colour: top-level cluster. Pick a facet to colour clusters by the share of a value.';
   legend.dataset.overlay = selector ? describeSelector(selector) : '';
   renderTree();
@@ -470,11 +521,13 @@ async function runCompare(selector: Selector | null) {
     out.innerHTML = `<p class="error">${escapeHtml((error as Error).message)}</p>`;
     return;
   }
-  const maxRatio = Math.max(1, ...result.clusters.map((c) => c.ratio));
-  const rows = [...result.clusters]
+  const ranked = distinctGroups(result.clusters);
+  const merged = result.clusters.length - ranked.length;
+  const maxRatio = Math.max(1, ...ranked.map((c) => c.ratio));
+  const rows = ranked
     .sort((a, b) => b.ratio - a.ratio)
     .map(
-      (c, rank) => `<tr data-id="${escapeHtml(c.id)}"><td class="rank">${rank + 1}</td><td><a href="#" data-select="${escapeHtml(c.id)}">${escapeHtml(c.name)}</a> <span class="muted small">L${c.level}</span></td>
+      (c, rank) => `<tr data-id="${escapeHtml(c.id)}"${c.alsoLevels.length ? ` data-also="${c.alsoLevels.join(',')}"` : ''}><td class="rank">${rank + 1}</td><td><a href="#" data-select="${escapeHtml(c.id)}">${escapeHtml(c.name)}</a> <span class="muted small" title="${c.alsoLevels.length ? `the same conversations form its parent at level ${c.alsoLevels.join(' and ')}` : `level ${c.level}`}">L${[c.level, ...c.alsoLevels].join('=L')}</span></td>
         <td class="num">${formatCount(c.subsetCount)}</td><td class="num">${formatCount(c.size)}</td><td class="num">${formatShare(c.size ? c.subsetCount / c.size : 0)}</td>
         <td class="num ratio">${c.ratio.toFixed(2)}×${shareBar(c.ratio / maxRatio, c.ratio >= 1 ? '#c2410c' : '#94a3b8')}</td></tr>`,
     )
@@ -482,7 +535,38 @@ async function runCompare(selector: Selector | null) {
   out.innerHTML = `<p class="compare-summary"><b>${escapeHtml(describeSelector(selector))}</b>: ${formatCount(result.subset.size)} conversations, ${formatShare(result.subset.share)} of the corpus.
     Ratio = the subset's share inside a cluster ÷ its share overall (above 1: over-represented).</p>
     <table class="compare"><thead><tr><th>#</th><th>cluster</th><th class="num">in subset</th><th class="num">size</th><th class="num">share</th><th class="num">ratio</th></tr></thead><tbody>${rows}</tbody></table>
-    <p class="muted small" data-field="hidden">${formatCount(result.hidden)} cluster${result.hidden === 1 ? '' : 's'} not ranked: too few conversations of the subset to give a ratio.</p>`;
+    <p class="muted small" data-field="hidden">${formatCount(result.hidden)} cluster${result.hidden === 1 ? '' : 's'} not ranked: too few conversations of the subset to give a ratio.${
+      merged ? ` ${formatCount(merged)} parent${merged === 1 ? '' : 's'} holding exactly one shown child with the same conversations ${merged === 1 ? 'is' : 'are'} listed once, as that child (L0=L1).` : ''
+    }</p>`;
+}
+
+type RankedCluster = Comparison['clusters'][number];
+
+/**
+ * A parent whose only shown child holds all of its conversations is the same group twice (same counts,
+ * same ratio): keep the finest cluster and note the levels it also stands for.
+ */
+function distinctGroups(clusters: RankedCluster[]): (RankedCluster & { alsoLevels: number[] })[] {
+  const ranked = new Map(clusters.map((c) => [c.id, c]));
+  const onlyChildSameMembers = (id: string): string | null => {
+    const index = model.byId.get(id);
+    const kids = model.children.get(id) ?? [];
+    if (index === undefined || kids.length !== 1) return null;
+    const child = model.clusters[kids[0]];
+    return child.size === model.clusters[index].size && ranked.has(child.id) ? child.id : null;
+  };
+  const kept = clusters.filter((c) => onlyChildSameMembers(c.id) === null);
+  return kept.map((c) => {
+    const alsoLevels: number[] = [];
+    let current = c.id;
+    let parent = model.clusters[model.byId.get(current) ?? -1]?.parentId ?? null;
+    while (parent !== null && onlyChildSameMembers(parent) === current) {
+      alsoLevels.push(ranked.get(parent)!.level);
+      current = parent;
+      parent = model.clusters[model.byId.get(parent)!].parentId;
+    }
+    return { ...c, alsoLevels };
+  });
 }
 
 // ---- tabs and search --------------------------------------------------------------------------------
@@ -568,6 +652,7 @@ async function start() {
   const initialLevel = state.camera ? Math.max(0, model.topLevel - Math.floor(Math.log(Math.max(1, state.camera.zoom)) / Math.log(2.5) + 1e-9)) : model.topLevel;
   const firstPoints = await api.points(initialLevel);
   pointLevels.set(initialLevel, Promise.resolve(firstPoints.clusters));
+  positions = firstPoints.positions;
   map = createMap({
     container: $('#map'),
     positions: firstPoints.positions,

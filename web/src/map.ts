@@ -34,9 +34,15 @@ export interface ExplorerMap {
   setCamera: (camera: Camera) => void;
   camera: () => Camera;
   displayLevel: () => number;
-  flyTo: (clusterIndex: number) => void;
+  /** Animates the camera so the world rectangle [minX, minY, maxX, maxY] fills the view. */
+  fitBounds: (bounds: Bounds) => void;
+  /** The world rectangle the view shows now, [minX, minY, maxX, maxY]. */
+  viewBounds: () => Bounds;
+  isFlying: () => boolean;
   resize: () => void;
 }
+
+export type Bounds = [number, number, number, number];
 
 declare global {
   interface Window {
@@ -49,6 +55,10 @@ const ZOOM_PER_LEVEL = 2.5;
 const INTERACTIVE_POINTS = 100_000;
 const SETTLE_MS = 150;
 const PALETTE_WIDTH = 2048;
+const MIN_ZOOM = 0.5;
+const MAX_ZOOM = 4000;
+/** A cluster packed into one spot is not blown up past this when the view fits it. */
+const MAX_FIT_ZOOM = 60;
 
 const VERTEX = `#version 300 es
 precision highp float;
@@ -260,7 +270,9 @@ export function createMap(options: MapOptions): ExplorerMap {
       const overlaps = (b: [number, number, number, number]) => boxes.some((o) => b[0] < o[2] && b[2] > o[0] && b[1] < o[3] && b[3] > o[1]);
       let box: [number, number, number, number] | null = null;
       for (const dy of offsets) {
-        const candidate: [number, number, number, number] = [sx - w / 2, sy + dy - h / 2, sx + w / 2, sy + dy + h / 2];
+        // Kept inside the view when the centre is near its edge, so no name is cut off.
+        const cx = Math.min(width - w / 2 - 2, Math.max(w / 2 + 2, sx));
+        const candidate: [number, number, number, number] = [cx - w / 2, sy + dy - h / 2, cx + w / 2, sy + dy + h / 2];
         if (!overlaps(candidate)) {
           box = candidate;
           break;
@@ -314,6 +326,11 @@ export function createMap(options: MapOptions): ExplorerMap {
 
 
   let flight = 0;
+  let flying = false;
+  const stopFlight = () => {
+    cancelAnimationFrame(flight);
+    flying = false;
+  };
   const changed = () => {
     cameraMoved();
     options.onCamera({ ...camera });
@@ -321,7 +338,7 @@ export function createMap(options: MapOptions): ExplorerMap {
   canvas.addEventListener('pointerdown', (event) => {
     canvas.setPointerCapture(event.pointerId);
     drag = { x: event.clientX, y: event.clientY, moved: false, camera: { ...camera } };
-    cancelAnimationFrame(flight);
+    stopFlight();
   });
   canvas.addEventListener('pointermove', (event) => {
     const rect = canvas.getBoundingClientRect();
@@ -356,12 +373,12 @@ export function createMap(options: MapOptions): ExplorerMap {
       const rect = canvas.getBoundingClientRect();
       const sx = event.clientX - rect.left, sy = event.clientY - rect.top;
       const [wx, wy] = toWorld(sx, sy);
-      const zoom = Math.min(4000, Math.max(0.5, camera.zoom * Math.exp(-event.deltaY * (event.deltaMode === 1 ? 0.05 : 0.0015))));
+      const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, camera.zoom * Math.exp(-event.deltaY * (event.deltaMode === 1 ? 0.05 : 0.0015))));
       camera = { ...camera, zoom };
       // Keep the point under the cursor where it is.
       const [ax, ay] = toWorld(sx, sy);
       camera = { ...camera, x: camera.x + wx - ax, y: camera.y + wy - ay };
-      cancelAnimationFrame(flight);
+      stopFlight();
       changed();
     },
     { passive: false },
@@ -419,22 +436,29 @@ export function createMap(options: MapOptions): ExplorerMap {
     },
     camera: () => ({ ...camera }),
     displayLevel: () => levelForZoom(camera.zoom),
-    flyTo(clusterIndex) {
-      const target = clusters[clusterIndex];
-      if (!target || !Number.isFinite(target.x)) return;
+    fitBounds([x0, y0, x1, y1]) {
       const from = { ...camera };
-      const to: Camera = { x: target.x, y: target.y, zoom: Math.max(camera.zoom, Math.pow(ZOOM_PER_LEVEL, topLevel - target.level) * 1.05) };
+      const fitZoom = Math.min(width / Math.max(x1 - x0, 1e-9), height / Math.max(y1 - y0, 1e-9)) / fitScale();
+      const to: Camera = { x: (x0 + x1) / 2, y: (y0 + y1) / 2, zoom: Math.min(MAX_FIT_ZOOM, Math.max(MIN_ZOOM, fitZoom)) };
       const started = performance.now();
       cancelAnimationFrame(flight);
+      flying = true;
       const step = () => {
         const t = Math.min(1, (performance.now() - started) / 450);
         const e = t * t * (3 - 2 * t);
         camera = { x: from.x + (to.x - from.x) * e, y: from.y + (to.y - from.y) * e, zoom: from.zoom * Math.pow(to.zoom / from.zoom, e) };
         changed();
         if (t < 1) flight = requestAnimationFrame(step);
+        else flying = false;
       };
       flight = requestAnimationFrame(step);
     },
+    viewBounds() {
+      const [x0, y1] = toWorld(0, 0);
+      const [x1, y0] = toWorld(width, height);
+      return [x0, y0, x1, y1];
+    },
+    isFlying: () => flying,
     resize,
   };
 }
