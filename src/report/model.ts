@@ -196,23 +196,28 @@ export async function loadReportModel(ws: Workspace, runId: string): Promise<Rep
  */
 async function loadBreakdowns(ws: Workspace, runId: string, minUsers: number): Promise<Map<string, { languages: Count[]; turns: Count[] }>> {
   const rows = await ws.all<{ cluster_id: string; facet: string; value: string; n: number; users: number }>(
-    `WITH RECURSIVE up(conversation_id, cluster_id) AS (
-       SELECT m.conversation_id, m.cluster_id FROM cluster_members m WHERE m.run_id = $1
+    // Each conversation is enriched once and then expanded to its clusters through the (small) cluster
+    // lineage: walking the parent links per conversation joined every level's rows to the facets again.
+    `WITH RECURSIVE lineage(member_cluster_id, cluster_id) AS (
+       SELECT cluster_id, cluster_id FROM clusters WHERE run_id = $1
        UNION ALL
-       SELECT up.conversation_id, k.parent_id FROM up JOIN clusters k ON k.run_id = $1 AND k.cluster_id = up.cluster_id
+       SELECT l.member_cluster_id, k.parent_id FROM lineage l JOIN clusters k ON k.run_id = $1 AND k.cluster_id = l.cluster_id
        WHERE k.parent_id IS NOT NULL
-     ),
-     shown AS (
-       SELECT up.conversation_id, up.cluster_id FROM up JOIN clusters k ON k.run_id = $1 AND k.cluster_id = up.cluster_id AND k.visible
-       UNION ALL SELECT conversation_id, '' FROM conversations
      ),
      language AS (SELECT conversation_id, any_value(value_text) AS value FROM facets WHERE facet = 'language' AND run_key = '' GROUP BY conversation_id),
      turns AS (SELECT conversation_id, any_value(value_number) AS value FROM facets WHERE facet = 'turns' AND run_key = '' GROUP BY conversation_id),
-     enriched AS (
-       SELECT s.cluster_id, coalesce(c.user_hash, 'conversation:' || c.conversation_id) AS user_key,
+     corpus AS (
+       SELECT c.conversation_id, coalesce(c.user_hash, 'conversation:' || c.conversation_id) AS user_key,
               coalesce(l.value, 'und') AS language, coalesce(t.value, c.turns) AS t
-       FROM shown s JOIN conversations c USING (conversation_id)
-       LEFT JOIN language l USING (conversation_id) LEFT JOIN turns t USING (conversation_id)
+       FROM conversations c LEFT JOIN language l USING (conversation_id) LEFT JOIN turns t USING (conversation_id)
+     ),
+     enriched AS (
+       SELECT l.cluster_id, e.user_key, e.language, e.t
+       FROM cluster_members m JOIN corpus e USING (conversation_id)
+       JOIN lineage l ON l.member_cluster_id = m.cluster_id
+       JOIN clusters k ON k.run_id = $1 AND k.cluster_id = l.cluster_id AND k.visible
+       WHERE m.run_id = $1
+       UNION ALL SELECT '', user_key, language, t FROM corpus
      )
      SELECT cluster_id, 'language' AS facet, language AS value, count(*) AS n, count(DISTINCT user_key) AS users FROM enriched GROUP BY ALL
      UNION ALL
