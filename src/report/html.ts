@@ -150,7 +150,10 @@ export function labelRule(model: ReportModel): string {
 
 function renderCorpus(model: ReportModel): string {
   const c = model.corpus;
-  return `<section><h2>Corpus</h2><div class="breakdowns">${miniBars('Language', c.languages, PALETTE[0])}${miniBars('Turns per conversation', c.turns, PALETTE[0])}</div></section>`;
+  const model_ = c.modelFacets.map((f) => miniBars(`${f.name} (model)${f.mean === null ? '' : `, mean ${f.mean.toFixed(2)}`}`, f.counts, PALETTE[2])).join('');
+  return `<section><h2>Corpus</h2><div class="breakdowns">${miniBars('Language', c.languages, PALETTE[0])}${miniBars('Turns per conversation', c.turns, PALETTE[0])}${model_}</div>${
+    c.modelFacets.length ? '<p class="muted">Facets marked (model) were written by the language model for every clustered conversation; values given by fewer users than the threshold are merged into "other".</p>' : ''
+  }</section>`;
 }
 
 function renderStages(model: ReportModel): string {

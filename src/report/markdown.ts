@@ -26,6 +26,7 @@ export function renderMarkdown(model: ReportModel): string {
     '',
     `Turns per conversation: ${counts(c.turns)}`,
     '',
+    ...c.modelFacets.flatMap((f) => [`${f.name} (model${f.mean === null ? '' : `, mean ${f.mean.toFixed(2)}`}): ${counts(f.counts)}`, '']),
   ];
   if (c.users === null) lines.push('> The data has no user ids: every conversation was counted as its own user.', '');
   lines.push('## Topics', '', 'Count, share of clustered conversations, share of parent. Level 0 is the finest.', '');

@@ -39,6 +39,14 @@ export interface ReportCluster {
   children: ReportCluster[];
 }
 
+export interface ModelFacetBreakdown {
+  name: string;
+  kind: 'category' | 'number';
+  /** Values reached by fewer distinct users than the threshold are folded into 'other'; numbers are rounded to whole values. */
+  counts: Count[];
+  mean: number | null;
+}
+
 export interface StageUsageRow extends StageUsage {
   stage: string;
 }
@@ -69,6 +77,8 @@ export interface ReportModel {
     lastDate: string | null;
     languages: Count[];
     turns: Count[];
+    /** LLM mode: the model-written category and number facets over the clustered corpus (text facets are not broken down). */
+    modelFacets: ModelFacetBreakdown[];
   };
   levels: number;
   tree: ReportCluster[];
@@ -181,6 +191,7 @@ export async function loadReportModel(ws: Workspace, runId: string): Promise<Rep
       lastDate: corpusRow.last,
       languages: corpusBreakdown.languages,
       turns: corpusBreakdown.turns,
+      modelFacets: facetRunKey ? await modelFacetBreakdowns(ws, runId, facetRunKey, minUsers) : [],
     },
     levels: new Set(clusters.map((c) => c.level)).size,
     tree,
@@ -291,6 +302,37 @@ async function loadLlmSection(ws: Workspace, runId: string): Promise<ReportLlm |
     failures: [...failures.values()],
     audit,
   };
+}
+
+/** Category and number model facets over the run's clustered conversations, folded by the user threshold. */
+async function modelFacetBreakdowns(ws: Workspace, runId: string, facetRunKey: string, minUsers: number): Promise<ModelFacetBreakdown[]> {
+  const rows = await ws.all<{ facet: string; kind: 'category' | 'number'; value: string; n: number; users: number; mean: number | null }>(
+    `WITH members AS (SELECT DISTINCT conversation_id FROM cluster_members WHERE run_id = $1),
+     valued AS (
+       SELECT f.facet, f.kind, coalesce(f.value_text, CAST(round(f.value_number) AS BIGINT)::VARCHAR) AS value, f.value_number,
+              coalesce(c.user_hash, 'conversation:' || c.conversation_id) AS user_key
+       FROM facets f JOIN members USING (conversation_id) JOIN conversations c USING (conversation_id)
+       WHERE f.run_key = $2 AND f.source = 'model' AND f.kind IN ('category', 'number')
+     )
+     SELECT facet, any_value(kind) AS kind, value, count(*) AS n, count(DISTINCT user_key) AS users,
+            sum(sum(value_number)) OVER (PARTITION BY facet) / sum(count(*)) OVER (PARTITION BY facet) AS mean
+     FROM valued GROUP BY facet, value ORDER BY facet, n DESC, value`,
+    [runId, facetRunKey],
+  );
+  const byFacet = new Map<string, ModelFacetBreakdown>();
+  for (const row of rows) {
+    const entry = byFacet.get(row.facet) ?? { name: row.facet, kind: row.kind, counts: [], mean: row.kind === 'number' ? row.mean : null };
+    byFacet.set(row.facet, entry);
+    const value = row.users >= minUsers ? row.value : 'other';
+    const existing = entry.counts.find((c) => c.value === value);
+    if (existing) existing.count += row.n;
+    else entry.counts.push({ value, count: row.n });
+  }
+  for (const entry of byFacet.values()) {
+    if (entry.kind === 'number') entry.counts.sort((a, b) => (a.value === 'other' ? 1 : b.value === 'other' ? -1 : Number(a.value) - Number(b.value)));
+    else entry.counts.sort((a, b) => Number(a.value === 'other') - Number(b.value === 'other') || b.count - a.count);
+  }
+  return [...byFacet.values()];
 }
 
 /** Mean model-rated concern per cluster (every level), from the run's model facets. */

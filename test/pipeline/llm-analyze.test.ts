@@ -89,6 +89,8 @@ test('a full LLM-mode analysis of oasst1-en: model facets, named clusters at eve
     const report = JSON.parse(readFileSync(join(workspace, 'reports', reports.find((f) => f.endsWith('.json'))!), 'utf8'));
     assert.equal(report.mode.name, 'llm');
     assert.ok(report.llm.audit.rated > 0, 'the auditor rated the shown names');
+    const modelFacets = report.corpus.modelFacets.map((f: { name: string }) => f.name).sort();
+    assert.deepEqual(modelFacets, ['concern', 'languages'], 'the report breaks down the model-written category and number facets');
     const stages = report.llm.usage.map((u: { stage: string }) => u.stage);
     for (const stage of ['facets', 'name', 'hierarchy', 'audit']) assert.ok(stages.includes(stage), `usage reported for ${stage}`);
 
