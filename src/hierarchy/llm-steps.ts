@@ -21,11 +21,16 @@ import {
   type LabelText,
 } from '../llm/prompts/hierarchy.ts';
 import { createRandom, deriveSeed } from '../util/random.ts';
-import { dot, mapConcurrent, nameSimilarity, nearest, normaliseName, shuffled } from './llm-text.ts';
+import { dot, mapConcurrent, nameSimilarity, nearest, normaliseName, shuffled, wordsLabel } from './llm-text.ts';
 
 /** A cluster of the level below. */
 export interface LevelNode extends LabelText {
   size: number;
+  /**
+   * Whether this cluster's own name may be quoted to name its parent: it meets the privacy thresholds (a
+   * parent is shareable when any child is). Names below the thresholds never reach a parent's name.
+   */
+  shareable: boolean;
   /** Embedding of "name: description", unit length. */
   text: Float32Array;
   /** What neighbourhoods and the fallback grouping use: `text`, joined with the base centroid when given; unit length. */
@@ -244,9 +249,16 @@ export async function rename(
   parentOf.forEach((p, i) => children[p].push(nodes[i]));
   let failed = 0;
   const labels = await mapConcurrent(children, ctx.concurrency, async (members, p) => {
-    const shown = [...members].sort((a, b) => b.size - a.size).slice(0, RENAME_CHILDREN);
-    const fallbackLabel = fallback(p, members);
-    const answer = await ctx.ask(HIERARCHY_RENAME_SYSTEM, renamePrompt({ clusters: shown, current: current?.(p) ?? fallbackLabel }), renameAnswer);
+    const quotable = members.filter((member) => member.shareable);
+    // Without a child above the thresholds the parent gets a label built from none of their names.
+    if (quotable.length === 0) return wordsLabel([]);
+    // The proposed name came from a neighbourhood that may hold clusters below the thresholds: it is only
+    // kept or offered as the current name when every child may be quoted.
+    const allQuotable = quotable.length === members.length;
+    const fallbackLabel = allQuotable ? fallback(p, members) : wordsLabel(quotable);
+    const currentLabel = allQuotable ? (current?.(p) ?? fallbackLabel) : fallbackLabel;
+    const shown = [...quotable].sort((a, b) => b.size - a.size).slice(0, RENAME_CHILDREN);
+    const answer = await ctx.ask(HIERARCHY_RENAME_SYSTEM, renamePrompt({ clusters: shown, current: currentLabel }), renameAnswer);
     if (!answer) failed++;
     return answer ?? fallbackLabel;
   });

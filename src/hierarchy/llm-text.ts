@@ -33,8 +33,12 @@ function bigrams(text: string): Map<string, number> {
   return out;
 }
 
-/** A label from the children's most common words (weighted by size), for when no model answer is usable. */
+/**
+ * A label from the children's most common words (weighted by size), for when no model answer is usable.
+ * Callers pass only the children whose names may be quoted (see LevelNode.shareable).
+ */
 export function wordsLabel(children: (LabelText & { size: number })[]): LabelText {
+  if (children.length === 0) return { name: 'Other related requests', description: 'Smaller groups of related requests, each below the privacy thresholds on its own.' };
   const weights = new Map<string, number>();
   for (const child of children) {
     for (const token of new Set(tokenize(child.name))) {

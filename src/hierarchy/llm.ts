@@ -25,7 +25,8 @@ import { levelSizes } from './schedule.ts';
 
 export interface LlmHierarchyOptions {
   /** The base clusters, already named. */
-  clusters: { name: string; description: string; size: number }[];
+  /** `shareable`: meets the privacy thresholds, so its name may be quoted in its parent's (default true). */
+  clusters: { name: string; description: string; size: number; shareable?: boolean }[];
   /** Base centroids, k x dim, row-major: joined with the name embeddings for grouping, and the space of the levels' centroids. */
   centroids?: Float32Array;
   /** Unit-length embeddings of texts ("name: description"). */
@@ -119,7 +120,7 @@ export async function buildHierarchyWithLlm(client: LlmClient, options: LlmHiera
   const baseTexts = await options.embed(options.clusters.map(labelString));
   const baseRows = options.centroids ? centroidRows(options.centroids, k) : undefined;
   let spaceRows = baseRows ?? baseTexts;
-  let nodes: LevelNode[] = options.clusters.map((c, i) => ({ ...c, text: baseTexts[i], signal: joined(baseTexts[i], baseRows?.[i]) }));
+  let nodes: LevelNode[] = options.clusters.map((c, i) => ({ ...c, shareable: c.shareable ?? true, text: baseTexts[i], signal: joined(baseTexts[i], baseRows?.[i]) }));
   const levels: LlmHierarchyLevel[] = [];
   const fallbacks: { level: number; reason: string }[] = [];
   for (let l = 1; l < schedule.length; l++) {
@@ -145,7 +146,9 @@ export async function buildHierarchyWithLlm(client: LlmClient, options: LlmHiera
     levels.push({ level: l, size, parentOf, sizes, centroids, labels });
     spaceRows = centroidRows(centroids, size);
     const texts = await options.embed(labels.map(labelString));
-    nodes = labels.map((label, p) => ({ ...label, size: sizes[p], text: texts[p], signal: joined(texts[p], baseRows && spaceRows[p]) }));
+    const shareable = new Array<boolean>(size).fill(false);
+    parentOf.forEach((p, i) => (shareable[p] ||= nodes[i].shareable));
+    nodes = labels.map((label, p) => ({ ...label, size: sizes[p], shareable: shareable[p], text: texts[p], signal: joined(texts[p], baseRows && spaceRows[p]) }));
   }
   return { levels, fallbacks, calls };
 }

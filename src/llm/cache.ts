@@ -8,6 +8,8 @@ import type { LlmUsage } from './types.ts';
 
 export interface CacheKeyParts {
   provider: string;
+  /** Two servers can serve different models under one name (e.g. two vLLM hosts): their answers are kept apart. */
+  baseUrl: string | null;
   model: string;
   system?: string;
   prompt: string;

@@ -66,7 +66,7 @@ export function createLlmClient(config: LlmConfig, options: LlmClientOptions = {
     const schemaJson = jsonSchemaOf(request.schema);
     const temperature = request.temperature ?? stageConfig.temperature;
     const maxOutputTokens = request.maxOutputTokens ?? stageConfig.maxOutputTokens;
-    const key = cacheKey({ provider: config.provider, model: stageConfig.model, system: request.system, prompt: request.prompt, temperature, maxOutputTokens, schema: schemaJson });
+    const key = cacheKey({ provider: config.provider, baseUrl: config.baseUrl ?? null, model: stageConfig.model, system: request.system, prompt: request.prompt, temperature, maxOutputTokens, schema: schemaJson });
     return {
       stage: request.stage,
       key,

@@ -159,7 +159,7 @@ export function resolveLlmConfig(options: ResolveLlmConfigOptions): LlmConfig | 
     ...(baseUrl ? { baseUrl } : {}),
     ...(apiKey ? { apiKey } : {}),
     stages,
-    concurrency: positiveInt('concurrency', flags.concurrency) ?? file.concurrency ?? 8,
+    concurrency: Math.floor(positiveInt('concurrency', flags.concurrency) ?? file.concurrency ?? 8),
     requestsPerMinute: positiveInt('rpm', flags.rpm) ?? file.requestsPerMinute,
     inputTokensPerMinute: positiveInt('tpm', flags.tpm) ?? file.inputTokensPerMinute,
     outputTokensPerMinute: file.outputTokensPerMinute,

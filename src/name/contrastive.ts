@@ -21,6 +21,8 @@ export interface ClusterToName {
   index: number;
   /** The clustered facet's value (e.g. the request summary) of each member conversation. */
   memberSummaries: string[];
+  /** Salted user hash of each member (null: no user id, the conversation counts as its own user). */
+  memberUsers: (string | null)[];
   centroid: Float32Array;
 }
 
@@ -34,6 +36,8 @@ export interface NameClustersWithLlmOptions {
   outsideSample?: number;
   /** How names should read (the facet's naming criteria); default: imperative requests. */
   criteria?: string;
+  /** Keyword fallback names use only words written by at least this many distinct users (the privacy threshold). */
+  minUsers: number;
   seed: number;
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
@@ -102,7 +106,7 @@ export async function nameClustersWithLlm(client: LlmClient, options: NameCluste
       labels[position] = { name: value.name, description: value.description, terms: [] };
     } catch (error) {
       if (!isLlmCallError(error)) throw error;
-      keywordLabels ??= keywordLabelsOf(clusters);
+      keywordLabels ??= keywordLabelsOf(clusters, options.minUsers);
       labels[position] = fallbackLabel(keywordLabels[position], error.llmErrorKind);
       options.onFallback?.(cluster.index, `${error.llmErrorKind}: ${error.message}`);
     }
@@ -141,16 +145,18 @@ function dot(a: Float32Array, b: Float32Array): number {
  * occur in at least two summaries of the cluster, so a detail from a single conversation cannot become
  * the name.
  */
-function keywordLabelsOf(clusters: readonly ClusterToName[]): ClusterLabel[] {
+function keywordLabelsOf(clusters: readonly ClusterToName[], minUsers: number): ClusterLabel[] {
   const texts: string[] = [];
+  const users: (string | null)[] = [];
   const assignments: number[] = [];
   clusters.forEach((cluster, position) => {
-    for (const summary of cluster.memberSummaries) {
+    cluster.memberSummaries.forEach((summary, i) => {
       texts.push(summary);
+      users.push(cluster.memberUsers[i] ?? null);
       assignments.push(position);
-    }
+    });
   });
-  return nameClusters({ texts, users: texts.map(() => null), assignments: Int32Array.from(assignments), clusterCount: clusters.length, minUsers: 2 });
+  return nameClusters({ texts, users, assignments: Int32Array.from(assignments), clusterCount: clusters.length, minUsers });
 }
 
 function fallbackLabel(keywords: ClusterLabel | undefined, reason: string): ClusterLabel {

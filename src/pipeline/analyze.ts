@@ -16,7 +16,7 @@ import { applyPrivacyThresholds, type PrivacySummary } from '../privacy/threshol
 import { projectTo2d } from '../map/index.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { isStageDone, markStageDone, markStageStarted, resetStagesFrom, settingsHash, type Stage } from './runs.ts';
-import { KEYWORD_DOCUMENTS, loadBaseAssignments, loadDocuments, loadLabels, storedLevelSizes, storedPrivacy, writeBaseClusters, writeLabels, writeMap, writeParentLevel } from './tables.ts';
+import { clearParentLevels, KEYWORD_DOCUMENTS, loadBaseAssignments, loadDocuments, loadLabels, storedLevelSizes, storedPrivacy, writeBaseClusters, writeLabels, writeMap, writeParentLevel } from './tables.ts';
 import { auditStage, clusterFacetOf, hierarchyWithLlm, llmRunSettings, modelFacetsStage, nameWithLlm, withUsage, type LlmAnalysis } from './llm-mode.ts';
 
 export interface AnalyzeOptions {
@@ -154,7 +154,7 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
     if (llm) {
       const centroids = meanByCluster(await ensureVectors(), dim, assignments, k);
       return withUsage(llm.client, async () => {
-        const { labels, fallbacks } = await nameWithLlm(llm, { texts: docs.texts, assignments, clusterCount: k, centroids, dim, seed: options.seed }, log);
+        const { labels, fallbacks } = await nameWithLlm(llm, { texts: docs.texts, users: docs.users, minUsers: options.minUsers, assignments, clusterCount: k, centroids, dim, seed: options.seed }, log);
         await writeLabels(ws, runId, 0, labels);
         return { named: labels.length, fallbacks };
       });
@@ -170,10 +170,14 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
     const sizes = new Int32Array(k);
     for (const cluster of assignments) sizes[cluster]++;
     const centroids = meanByCluster(await ensureVectors(), dim, assignments, k);
+    await clearParentLevels(ws, runId);
     if (llm) {
       return withUsage(llm.client, async () => {
         const labels = await loadLabels(ws, runId, 0, k);
-        const input = { labels, sizes, centroids, embedder: options.embedder, workers: options.workers, levels: options.levels, top: options.top, seed: options.seed };
+        const users = Array.from({ length: k }, () => new Set<string>());
+        assignments.forEach((cluster, i) => users[cluster].add(docs.users[i] ?? `conversation:${docs.ids[i]}`));
+        const shareable = users.map((set, c) => set.size >= options.minUsers && sizes[c] >= options.minConversations);
+        const input = { labels, shareable, sizes, centroids, embedder: options.embedder, workers: options.workers, levels: options.levels, top: options.top, seed: options.seed };
         const result = await hierarchyWithLlm(llm, input, log);
         const memberships = assignmentsByLevel(assignments, result.levels);
         for (const level of result.levels) {

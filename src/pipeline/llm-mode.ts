@@ -127,6 +127,8 @@ export async function modelFacetsStage(ws: Workspace, llm: LlmAnalysis, settings
 
 export interface NameWithLlmInput {
   texts: string[];
+  users: (string | null)[];
+  minUsers: number;
   assignments: Int32Array;
   clusterCount: number;
   centroids: Float32Array;
@@ -136,10 +138,15 @@ export interface NameWithLlmInput {
 
 export async function nameWithLlm(llm: LlmAnalysis, input: NameWithLlmInput, log: (line: string) => void) {
   const members: string[][] = Array.from({ length: input.clusterCount }, () => []);
-  input.assignments.forEach((cluster, i) => members[cluster].push(input.texts[i]));
+  const memberUsers: (string | null)[][] = Array.from({ length: input.clusterCount }, () => []);
+  input.assignments.forEach((cluster, i) => {
+    members[cluster].push(input.texts[i]);
+    memberUsers[cluster].push(input.users[i]);
+  });
   const clusters: ClusterToName[] = members.map((memberSummaries, index) => ({
     index,
     memberSummaries,
+    memberUsers: memberUsers[index],
     centroid: input.centroids.subarray(index * input.dim, (index + 1) * input.dim),
   }));
   const progress = progressCallback({ label: 'name', unit: 'clusters' });
@@ -151,6 +158,7 @@ export async function nameWithLlm(llm: LlmAnalysis, input: NameWithLlmInput, log
       insideSample: llm.namingInside,
       outsideSample: llm.namingOutside,
       criteria: clusterFacetOf(llm).criteria,
+      minUsers: input.minUsers,
       seed: input.seed,
       concurrency: llm.config.concurrency,
       onProgress: progress.onProgress,
@@ -167,6 +175,8 @@ export async function nameWithLlm(llm: LlmAnalysis, input: NameWithLlmInput, log
 
 export interface HierarchyWithLlmInput {
   labels: { name: string; description: string }[];
+  /** Per base cluster: whether it meets the privacy thresholds (only those names are quoted in parents'). */
+  shareable: boolean[];
   sizes: Int32Array;
   centroids: Float32Array;
   embedder: string;
@@ -181,7 +191,7 @@ export async function hierarchyWithLlm(llm: LlmAnalysis, input: HierarchyWithLlm
   const progress = progressCallback({ label: 'hierarchy', unit: 'calls' });
   try {
     const result = await buildHierarchyWithLlm(llm.client, {
-      clusters: input.labels.map((label, i) => ({ ...label, size: input.sizes[i] })),
+      clusters: input.labels.map((label, i) => ({ ...label, size: input.sizes[i], shareable: input.shareable[i] })),
       centroids: input.centroids,
       embed: (texts) => embedder.embed(texts),
       levels: input.levels,

@@ -42,5 +42,5 @@ export async function markStageDone(ws: Workspace, runId: string, stage: Stage, 
 export async function resetStagesFrom(ws: Workspace, runId: string, from: Stage): Promise<void> {
   const later = STAGES.slice(STAGES.indexOf(from));
   await ws.run(`DELETE FROM runs WHERE run_id = $1 AND stage IN (${later.map((s) => `'${s}'`).join(',')})`, [runId]);
-  await ws.run('DELETE FROM privacy_filters WHERE run_id = $1', [runId]);
+  if (later.includes('privacy')) await ws.run('DELETE FROM privacy_filters WHERE run_id = $1', [runId]);
 }

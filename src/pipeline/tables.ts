@@ -101,6 +101,12 @@ export async function loadLabels(ws: Workspace, runId: string, level: number, co
   return labels;
 }
 
+/** Forgets every level above the base (and the base clusters' parents), before a hierarchy is written again. */
+export async function clearParentLevels(ws: Workspace, runId: string): Promise<void> {
+  await ws.run('DELETE FROM clusters WHERE run_id = $1 AND level >= 1', [runId]);
+  await ws.run('UPDATE clusters SET parent_id = NULL WHERE run_id = $1', [runId]);
+}
+
 /** Stores level `level` (>= 1): its clusters with names, and the parent link of every cluster below. */
 export async function writeParentLevel(
   ws: Workspace,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Workspace } from '../store/workspace.ts';
 import { renderHtml } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
-import { loadReportModel } from './model.ts';
+import { loadReportModel, UNFINISHED_PRIVACY } from './model.ts';
 
 export type ReportFormat = 'html' | 'md' | 'json';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md', 'json'];
@@ -31,7 +31,9 @@ export async function writeReport(ws: Workspace, runId: string, options: WriteRe
 
 /** The run a report defaults to: the one whose privacy thresholds were applied last. */
 export async function latestReportableRun(ws: Workspace): Promise<string> {
-  const [row] = await ws.all<{ run_id: string }>('SELECT run_id FROM privacy_filters ORDER BY applied_at DESC, run_id DESC LIMIT 1');
+  const [row] = await ws.all<{ run_id: string }>(
+    `SELECT run_id FROM privacy_filters p WHERE NOT EXISTS (${UNFINISHED_PRIVACY.replace('$1', 'p.run_id')}) ORDER BY applied_at DESC, run_id DESC LIMIT 1`,
+  );
   if (!row) throw new Error(`no finished analysis in ${ws.dir}: run \`clio analyze\` first`);
   return row.run_id;
 }

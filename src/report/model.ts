@@ -108,12 +108,20 @@ const LLM_MODE = (llm: ReportLlm): ReportModel['mode'] => ({
   cannot: [],
 });
 
+/** Rows when the run's privacy stage started and has not finished (none when it finished, or never ran through `analyze`). */
+export const UNFINISHED_PRIVACY = `SELECT 1 FROM runs WHERE run_id = $1 AND stage = 'privacy' AND status <> 'done'`;
+
 const TURN_BANDS = `CASE WHEN t < 2 THEN '1' WHEN t < 3 THEN '2' WHEN t < 5 THEN '3-4' WHEN t < 10 THEN '5-9' WHEN t < 20 THEN '10-19' ELSE '20+' END`;
 const TURN_ORDER = ['1', '2', '3-4', '5-9', '10-19', '20+'];
 
 export async function loadReportModel(ws: Workspace, runId: string): Promise<ReportModel> {
   const [filter] = await ws.all<{ summary: string }>('SELECT summary FROM privacy_filters WHERE run_id = $1', [runId]);
   if (!filter) throw new Error(`privacy thresholds have not been applied to run ${runId}; a report is only written after them`);
+  // In LLM mode the auditor runs after the thresholds: until the privacy stage is done, names it has not
+  // rated (or has removed, on a rerun) may still be marked visible.
+  if ((await ws.all(UNFINISHED_PRIVACY, [runId])).length > 0) {
+    throw new Error(`the privacy stage of run ${runId} has not finished (interrupted during the audit?); rerun \`clio analyze\``);
+  }
   const privacy = JSON.parse(String(filter.summary)) as PrivacySummary;
   const minUsers = privacy.minUsers;
 
@@ -338,15 +346,16 @@ async function modelFacetBreakdowns(ws: Workspace, runId: string, facetRunKey: s
 /** Mean model-rated concern per cluster (every level), from the run's model facets. */
 async function meanConcern(ws: Workspace, runId: string, facetRunKey: string): Promise<Map<string, number>> {
   const rows = await ws.all<{ cluster_id: string; mean: number }>(
-    `WITH RECURSIVE up(conversation_id, cluster_id) AS (
-       SELECT conversation_id, cluster_id FROM cluster_members WHERE run_id = $1
+    `WITH RECURSIVE lineage(member_cluster_id, cluster_id) AS (
+       SELECT cluster_id, cluster_id FROM clusters WHERE run_id = $1
        UNION ALL
-       SELECT up.conversation_id, k.parent_id FROM up JOIN clusters k ON k.run_id = $1 AND k.cluster_id = up.cluster_id
+       SELECT l.member_cluster_id, k.parent_id FROM lineage l JOIN clusters k ON k.run_id = $1 AND k.cluster_id = l.cluster_id
        WHERE k.parent_id IS NOT NULL
      )
-     SELECT up.cluster_id, avg(f.value_number) AS mean FROM up
-     JOIN facets f ON f.conversation_id = up.conversation_id AND f.facet = 'concern' AND f.run_key = $2
-     GROUP BY up.cluster_id`,
+     SELECT l.cluster_id, avg(f.value_number) AS mean FROM cluster_members m
+     JOIN lineage l ON l.member_cluster_id = m.cluster_id
+     JOIN facets f ON f.conversation_id = m.conversation_id AND f.facet = 'concern' AND f.run_key = $2
+     WHERE m.run_id = $1 GROUP BY l.cluster_id`,
     [runId, facetRunKey],
   );
   return new Map(rows.map((r) => [r.cluster_id, r.mean]));

@@ -227,3 +227,17 @@ test('call estimate follows the formula', () => {
   assert.equal(estimateHierarchyCalls(1000, [100, 10]), 196, 'the base may be left out');
   assert.equal(estimateHierarchyCalls(30, [30, 5]), 1 + 2 + 5);
 });
+
+test('names of clusters below the privacy thresholds never reach a parent: not in rename prompts, not in fallback labels', async () => {
+  const CANARY = 'zanzibarquill';
+  const base = corpus(['food', 'tech', 'travel'], 2).map((b, i) => (i % 4 === 0 ? { ...b, name: `${b.name} ${CANARY}`, description: `${b.description} ${CANARY}.` } : b));
+  const clusters = base.map((b, i) => ({ name: b.name, description: b.description, size: b.size, shareable: i % 4 !== 0 }));
+  for (const respond of [hierarchyResponder, () => 'not json'] as Respond[]) {
+    const result = await buildAgainst(respond, { clusters, levels: 3, top: 2, seed: 3 });
+    for (const level of result.levels) {
+      for (const label of level.labels) assert.ok(!`${label.name} ${label.description}`.includes(CANARY), `level ${level.level}: ${label.name}`);
+    }
+    const renames = result.requests.filter((r) => !r.system.startsWith(HIERARCHY_PROPOSE_SYSTEM.slice(0, 40)) && !r.system.startsWith(HIERARCHY_ASSIGN_SYSTEM.slice(0, 40)));
+    assert.ok(renames.length > 0);
+  }
+});

@@ -21,6 +21,7 @@ const CENTROIDS = [
 const clusters: ClusterToName[] = TOPICS.map((topic, index) => ({
   index,
   memberSummaries: Array.from({ length: 70 }, (_, i) => `Get help with ${topic} case c${index}m${i}.`),
+  memberUsers: Array.from({ length: 70 }, (_, i) => `user-${index}-${i % 35}`),
   centroid: Float32Array.from(CENTROIDS[index]),
 }));
 
@@ -48,7 +49,7 @@ const promptFor = (index: number) => namingPrompts.find((prompt) => block(prompt
 
 test('each prompt holds a sample from inside the cluster and summaries from the nearest clusters', async () => {
   namingPrompts.length = 0;
-  const labels = await nameClustersWithLlm(client, { clusters, dim: 3, seed: 7 });
+  const labels = await nameClustersWithLlm(client, { clusters, dim: 3, seed: 7, minUsers: 10 });
   assert.equal(labels.length, 4);
   assert.match(labels[0].name, /^Discuss .*python/);
   assert.match(labels[2].name, /chocolate/);
@@ -68,10 +69,10 @@ test('each prompt holds a sample from inside the cluster and summaries from the 
   // Seeded: the same seed gives the same samples.
   const first = promptFor(0);
   namingPrompts.length = 0;
-  await nameClustersWithLlm(client, { clusters, dim: 3, seed: 7 });
+  await nameClustersWithLlm(client, { clusters, dim: 3, seed: 7, minUsers: 10 });
   assert.equal(promptFor(0), first);
   namingPrompts.length = 0;
-  await nameClustersWithLlm(client, { clusters, dim: 3, seed: 8, insideSample: 5, outsideSample: 3 });
+  await nameClustersWithLlm(client, { clusters, dim: 3, seed: 8, minUsers: 10, insideSample: 5, outsideSample: 3 });
   assert.equal(block(promptFor(0), 'group').length, 5);
   assert.equal(block(promptFor(0), 'neighbours').length, 3);
 });
@@ -79,7 +80,7 @@ test('each prompt holds a sample from inside the cluster and summaries from the 
 test('a cluster whose naming fails gets a marked keyword name and is counted; the rest are named', async () => {
   override = (request) => (request.system === NAMING_SYSTEM_PROMPT && request.messages[0].content.includes('c2m') && block(request.messages[0].content, 'group')[0].includes('c2m') ? 'no JSON here' : undefined);
   const fallbacks: number[] = [];
-  const labels = await nameClustersWithLlm(client, { clusters, dim: 3, seed: 1, onFallback: (index) => fallbacks.push(index) });
+  const labels = await nameClustersWithLlm(client, { clusters, dim: 3, seed: 1, minUsers: 10, onFallback: (index) => fallbacks.push(index) });
   override = () => undefined;
   assert.deepEqual(fallbacks, [2]);
   assert.ok(labels[2].name.startsWith(FALLBACK_NAME_PREFIX));
@@ -93,7 +94,7 @@ test('canary: a name that echoes a planted e-mail is removed by the auditor', as
     request.system === NAMING_SYSTEM_PROMPT && block(request.messages[0].content, 'group')[0].includes('c3m')
       ? JSON.stringify({ name: `Bake bread for ${CANARY}`, description: `Users wrote to ${CANARY}. They baked bread.` })
       : undefined;
-  const labels = await nameClustersWithLlm(client, { clusters, dim: 3, seed: 1 });
+  const labels = await nameClustersWithLlm(client, { clusters, dim: 3, seed: 1, minUsers: 10 });
   override = () => undefined;
   const audited = await auditClusterLabels(client, { labels: labels.map((label, index) => ({ id: `0-${index}`, ...label })) });
   const shown = labels.filter((_, index) => !audited[index].removed);

@@ -86,3 +86,19 @@ test('without user ids the report says every conversation counted as its own use
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('no report while the privacy stage of the run has started and not finished (LLM mode audits after the thresholds)', async () => {
+  const { ws, dir } = await createFixtureWorkspace({ withUserIds: true });
+  try {
+    await applyPrivacyThresholds(ws, RUN_ID, { minUsers: 10, minConversations: 20 });
+    await ws.run(`INSERT INTO runs (run_id, stage, settings_hash, settings, status) VALUES ($1, 'privacy', 'h', '{}', 'running')`, [RUN_ID]);
+    await assert.rejects(writeReport(ws, RUN_ID, { outDir: join(dir, 'reports') }), /privacy stage of run .* has not finished/);
+    await assert.rejects(latestReportableRun(ws), /no finished analysis/);
+    await ws.run(`UPDATE runs SET status = 'done' WHERE run_id = $1 AND stage = 'privacy'`, [RUN_ID]);
+    assert.equal(await latestReportableRun(ws), RUN_ID);
+    await writeReport(ws, RUN_ID, { outDir: join(dir, 'reports') });
+  } finally {
+    ws.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -7,6 +7,7 @@ import { DEFAULT_MIN_CONVERSATIONS, DEFAULT_MIN_USERS } from '../../privacy/thre
 import { writeReport } from '../../report/index.ts';
 import { DEFAULT_WORKSPACE, openWorkspace, type Workspace } from '../../store/workspace.ts';
 import { addLlmOptions, openLlmMode, printDryRun, type LlmCliFlags } from './llm-options.ts';
+import { positiveInt } from '../parsers.ts';
 
 export const EMBEDDED_MODE_NOTE =
   'Embedded default mode (no LLM): clusters are named by their distinctive keywords. It cannot write ' +
@@ -15,11 +16,6 @@ export const EMBEDDED_MODE_NOTE =
 
 export type AnalysisFlags = Omit<AnalyzeOptions, 'log' | 'onStage' | 'llm'> & LlmCliFlags & { workspace: string; report: boolean };
 
-export const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-};
 
 /** The analysis options shared by `analyze` and `demo`. */
 export function addAnalysisOptions(command: Command): Command {

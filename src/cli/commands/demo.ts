@@ -4,7 +4,8 @@ import { generateDemoCorpus } from '../../demo/generate.ts';
 import { ingestFiles } from '../../ingest/index.ts';
 import { openWorkspace } from '../../store/workspace.ts';
 import { formatFileSummary } from './ingest.ts';
-import { addAnalysisOptions, positiveInt, runAnalysis, type AnalysisFlags } from './analyze.ts';
+import { addAnalysisOptions, runAnalysis, type AnalysisFlags } from './analyze.ts';
+import { positiveInt } from '../parsers.ts';
 
 interface DemoFlags extends AnalysisFlags {
   conversations: number;

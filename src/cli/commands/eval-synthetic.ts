@@ -3,7 +3,8 @@
 import { Command } from 'commander';
 import { runSyntheticEval } from '../../eval/synthetic-run.ts';
 import { openWorkspace } from '../../store/workspace.ts';
-import { addAnalysisOptions, positiveInt, type AnalysisFlags } from './analyze.ts';
+import { addAnalysisOptions, type AnalysisFlags } from './analyze.ts';
+import { positiveInt } from '../parsers.ts';
 import { addLlmOptions, openLlmMode } from './llm-options.ts';
 
 interface SyntheticFlags extends AnalysisFlags {
@@ -27,6 +28,7 @@ Examples:
   $ clio eval synthetic --provider openai --base-url http://localhost:8000/v1 --model qwen2.5-7b-instruct --languages en,ja`,
     )
     .action(async (flags: SyntheticFlags) => {
+      if (flags.dryRun) throw new Error('clio eval synthetic has no dry run: it has to call the model to write the corpus; estimate the analysis with `clio analyze --dry-run` on a workspace');
       const ws = await openWorkspace({ dir: flags.workspace });
       const log = (line: string) => console.error(line);
       const llm = openLlmMode(ws, flags, log);

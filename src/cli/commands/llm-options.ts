@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { positiveInt, positiveNumber } from '../parsers.ts';
 import { chooseK } from '../../cluster/kmeans.ts';
 import { loadFacetConfig, allModelFacets, type FacetConfig } from '../../facets/facet-config.ts';
 import { estimateWorkspaceFacetTokens, type FacetCallMode } from '../../facets/model.ts';
@@ -37,11 +38,6 @@ export interface LlmCliFlags {
   top?: number;
 }
 
-const positive = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  return n;
-};
 const score = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError(`expected 1 to 5, got "${value}"`);
@@ -56,15 +52,15 @@ export function addLlmOptions(command: Command): Command {
     .option('--facet-model <name>', 'model for facet extraction and the screener (a cheap one)')
     .option('--naming-model <name>', 'model for cluster names, the hierarchy and the privacy auditor (a stronger one)')
     .option('--config <file>', `config file with "llm", "facets" and "screener" sections (default: <workspace>/${CONFIG_FILE_NAME} when present)`)
-    .option('--concurrency <n>', 'LLM calls in flight at once (default 8)', positive)
-    .option('--rpm <n>', 'client-side limit of LLM requests per minute', positive)
-    .option('--tpm <n>', 'client-side limit of input tokens per minute', positive)
+    .option('--concurrency <n>', 'LLM calls in flight at once (default 8)', positiveInt)
+    .option('--rpm <n>', 'client-side limit of LLM requests per minute', positiveNumber)
+    .option('--tpm <n>', 'client-side limit of input tokens per minute', positiveNumber)
     .option('--batch', 'facet stage through the provider batch API (half price; finishes within hours; resumes after a restart)')
     .option('--cluster-facet <name>', 'the text facet clusters are built on and named by: request, task, or one of your text facets', DEFAULT_CLUSTER_FACET)
     .addOption(new Option('--facet-mode <mode>', 'all facets in one call, or one call per facet').choices(['combined', 'per-facet']).default('combined'))
     .option('--audit-threshold <n>', 'privacy auditor: names rated below this (1-5) are removed', score, DEFAULT_AUDIT_THRESHOLD)
-    .option('--naming-inside <n>', 'summaries from inside a cluster shown to the namer', positive, 50)
-    .option('--naming-outside <n>', 'summaries from the nearest other clusters shown to the namer', positive, 50);
+    .option('--naming-inside <n>', 'summaries from inside a cluster shown to the namer', positiveInt, 50)
+    .option('--naming-outside <n>', 'summaries from the nearest other clusters shown to the namer', positiveInt, 50);
 }
 
 /** The LLM mode the flags, environment and config file ask for, or undefined for keyword mode. */
