@@ -6,7 +6,8 @@
 // Resumable: answers are stored per conversation in small batches under `runKey`, and a conversation that
 // already has rows for this runKey is skipped, so an interrupted run loses at most the work in flight (and
 // the LLM client's cache answers even that again for free). A conversation whose call fails for good is
-// recorded in llm_failures with the reason and the run goes on; a rerun tries it again.
+// recorded in llm_failures with the reason and the run goes on; extracting again (`clio analyze --from facets`)
+// tries it again, while everything already answered comes from the call cache.
 //
 // Privacy: the transcript is PII-scrubbed before it is sent, the model is told to leave out personal
 // details, and every text answer is scrubbed again before it is stored.

@@ -83,7 +83,7 @@ const priceSchema = z.strictObject({
   batchDiscount: z.number().min(0).max(1).default(0.5),
 });
 
-/** The `llm` section of clio.config.json (or the whole file's top level, when it has no `llm` key). */
+/** The `llm` section of clio.config.json (a file without one leaves LLM mode to flags and environment). */
 export const llmConfigFileSchema = z.strictObject({
   provider: providerSchema.optional(),
   baseUrl: z.url().optional(),

@@ -54,6 +54,8 @@ export interface StageUsageRow extends StageUsage {
 /** What the language model did in an LLM-mode run: models, calls, cost, failures and the auditor. */
 export interface ReportLlm {
   provider: string;
+  /** The model facet the clusters were built on. */
+  clusterFacet: string;
   models: Record<string, string>;
   usage: StageUsageRow[];
   totalCostUsd: number | null;
@@ -103,7 +105,7 @@ const LLM_MODE = (llm: ReportLlm): ReportModel['mode'] => ({
   name: 'llm',
   summary:
     `LLM mode (${llm.provider}): a language model wrote each conversation's facets (request, task, language, concern), ` +
-    'clusters were built on the request summaries, named and described by the model against contrasting clusters, ' +
+    `clusters were built on the "${llm.clusterFacet}" answers, named and described by the model against contrasting clusters, ` +
     'grouped into the hierarchy by the model, and every shown name and description was rated by a privacy auditor.',
   cannot: [],
 });
@@ -271,7 +273,7 @@ async function runSetting(ws: Workspace, runId: string, key: string): Promise<st
 
 async function loadLlmSection(ws: Workspace, runId: string): Promise<ReportLlm | null> {
   const rows = await ws.all<{ stage: string; settings: string; stats: string | null }>('SELECT stage, settings, stats FROM runs WHERE run_id = $1 ORDER BY started_at', [runId]);
-  const settings = rows.length ? (JSON.parse(String(rows[0].settings)) as { llm?: { provider: string; models: Record<string, string>; facetRunKey: string } }) : {};
+  const settings = rows.length ? (JSON.parse(String(rows[0].settings)) as { llm?: { provider: string; models: Record<string, string>; facetRunKey: string; clusterFacet?: string } }) : {};
   if (!settings.llm) return null;
   const usage = new Map<string, StageUsageRow>();
   let audit: ReportLlm['audit'] = null;
@@ -304,6 +306,7 @@ async function loadLlmSection(ws: Workspace, runId: string): Promise<ReportLlm |
   const list = [...usage.values()];
   return {
     provider: settings.llm.provider,
+    clusterFacet: settings.llm.clusterFacet ?? 'request',
     models: settings.llm.models,
     usage: list,
     totalCostUsd: list.some((u) => u.costUsd === null) ? null : list.reduce((sum, u) => sum + (u.costUsd ?? 0), 0),
