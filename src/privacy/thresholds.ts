@@ -46,19 +46,20 @@ export async function applyPrivacyThresholds(ws: Workspace, runId: string, optio
   const minConversations = checkThreshold('minConversations', options.minConversations);
   try {
     await ws.run('BEGIN TRANSACTION');
-    // Every conversation's membership at every level: base membership, then up the parent links.
+    // Every conversation's membership at every level: its base cluster expanded through the (small)
+    // cluster lineage, rather than walking every conversation up the parent links.
     await ws.run(
       `CREATE OR REPLACE TEMP TABLE privacy_membership AS
-       WITH RECURSIVE up(conversation_id, user_key, cluster_id) AS (
-         SELECT m.conversation_id, coalesce(c.user_hash, 'conversation:' || m.conversation_id), m.cluster_id
-         FROM cluster_members m JOIN conversations c USING (conversation_id)
-         WHERE m.run_id = $1
+       WITH RECURSIVE lineage(member_cluster_id, cluster_id) AS (
+         SELECT cluster_id, cluster_id FROM clusters WHERE run_id = $1
          UNION ALL
-         SELECT up.conversation_id, up.user_key, k.parent_id
-         FROM up JOIN clusters k ON k.run_id = $1 AND k.cluster_id = up.cluster_id
+         SELECT l.member_cluster_id, k.parent_id FROM lineage l JOIN clusters k ON k.run_id = $1 AND k.cluster_id = l.cluster_id
          WHERE k.parent_id IS NOT NULL
        )
-       SELECT * FROM up`,
+       SELECT m.conversation_id, coalesce(c.user_hash, 'conversation:' || m.conversation_id) AS user_key, l.cluster_id
+       FROM cluster_members m JOIN conversations c USING (conversation_id)
+       JOIN lineage l ON l.member_cluster_id = m.cluster_id
+       WHERE m.run_id = $1`,
       [runId],
     );
     await ws.run(

@@ -152,19 +152,19 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
   const members = `SELECT conversation_id FROM cluster_members WHERE run_id = $1`;
   const facetKinds = await query<{ name: string; kind: FacetKind; source: string }>(
     `SELECT facet AS name, any_value(kind) AS kind, any_value(source) AS source FROM facets
-     WHERE conversation_id IN (${members}) GROUP BY facet ORDER BY facet`,
+     SEMI JOIN (${members}) s USING (conversation_id) GROUP BY facet ORDER BY facet`,
     [runId],
   );
   const categoryRows = await query<{ facet: string; value: string; n: number; users: number }>(
     `SELECT f.facet, f.value_text AS value, count(*) AS n, count(DISTINCT ${USER_KEY}) AS users
-     FROM (${dedupedFacets("kind = 'category'")}) f JOIN conversations c USING (conversation_id)
-     WHERE f.conversation_id IN (${members}) AND f.value_text IS NOT NULL GROUP BY ALL`,
+     FROM (${dedupedFacets("kind = 'category'", members)}) f JOIN conversations c USING (conversation_id)
+     WHERE f.value_text IS NOT NULL GROUP BY ALL`,
     [runId],
   );
   const numberRows = await query<{ facet: string; min: number; max: number; edges: number[] }>(
     `SELECT facet, min(value_number) AS min, max(value_number) AS max,
             quantile_disc(value_number, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]) AS edges
-     FROM (${dedupedFacets("kind = 'number'")}) WHERE conversation_id IN (${members}) AND value_number IS NOT NULL GROUP BY facet`,
+     FROM (${dedupedFacets("kind = 'number'", members)}) WHERE value_number IS NOT NULL GROUP BY facet`,
     [runId],
   );
   const facets: FacetInfo[] = [];
@@ -212,7 +212,11 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
   const otherById = new Map<string, Folded>();
   const visit = (node: ReportCluster, parentId: string | null) => {
     const stats: Record<string, number> = {};
-    for (const [facet, { total, n }] of sums.get(node.id) ?? []) if (n > 0) stats[facet] = total / n;
+    const byFacet = sums.get(node.id);
+    for (const facet of numberFacets) {
+      const sum = byFacet?.get(facet);
+      if (sum && sum.n > 0) stats[facet] = sum.total / sum.n;
+    }
     clusters.push({
       id: node.id, level: node.level, parentId, name: node.name, description: node.description, size: node.size,
       share: node.size / clustered, shareOfParent: node.shareOfParent, x: node.x, y: node.y,
@@ -270,18 +274,15 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
   /** Matching conversations counted in every cluster they belong to (all levels), plus the total. */
   const subsetCounts = async (filter: FacetFilter) => {
     const { where, params } = facetFilterSql(filter, 2);
+    // Only the filtered facet's rows are de-duplicated; matches reach every ancestor through the (small)
+    // cluster lineage rather than by walking each matching conversation up the parent links.
     const matched = `SELECT m.conversation_id, m.cluster_id, ${USER_KEY} AS user_key
        FROM cluster_members m JOIN conversations c USING (conversation_id)
-       JOIN (${dedupedFacets('true')}) f USING (conversation_id) WHERE m.run_id = $1 AND ${where}`;
+       JOIN (${dedupedFacets(`facet = $2`)}) f USING (conversation_id) WHERE m.run_id = $1 AND ${where}`;
     const rows = await query<{ cluster_id: string; n: number; users: number }>(
-      `WITH RECURSIVE matched AS (${matched}),
-       up(conversation_id, user_key, cluster_id) AS (
-         SELECT conversation_id, user_key, cluster_id FROM matched
-         UNION ALL
-         SELECT up.conversation_id, up.user_key, k.parent_id FROM up JOIN clusters k ON k.run_id = $1 AND k.cluster_id = up.cluster_id
-         WHERE k.parent_id IS NOT NULL
-       )
-       SELECT cluster_id, count(*) AS n, count(DISTINCT user_key) AS users FROM up GROUP BY cluster_id
+      `WITH RECURSIVE ${LINEAGE}, matched AS (${matched})
+       SELECT l.cluster_id, count(*) AS n, count(DISTINCT matched.user_key) AS users
+       FROM matched JOIN lineage l ON l.member_cluster_id = matched.cluster_id GROUP BY l.cluster_id
        UNION ALL SELECT '', count(*), count(DISTINCT user_key) FROM matched`,
       [runId, ...params],
     );
@@ -318,7 +319,7 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
       const categories = categoryFacets.length
         ? await query<{ facet: string; value: string; n: number; users: number }>(
             `${under} SELECT f.facet, f.value_text AS value, count(*) AS n, count(DISTINCT ${USER_KEY}) AS users
-             FROM inside JOIN (${dedupedFacets("kind = 'category'")}) f USING (conversation_id) JOIN conversations c USING (conversation_id)
+             FROM (${dedupedFacets("kind = 'category'", 'SELECT conversation_id FROM inside')}) f JOIN conversations c USING (conversation_id)
              WHERE f.value_text IS NOT NULL GROUP BY ALL`,
             [runId, id],
           )
@@ -326,7 +327,7 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
       const bins = numberFacets.length
         ? await query<{ facet: string; bin: number; n: number; users: number }>(
             `${under} SELECT f.facet, ${binExpression(binEdges)} AS bin, count(*) AS n, count(DISTINCT ${USER_KEY}) AS users
-             FROM inside JOIN (${dedupedFacets("kind = 'number'")}) f USING (conversation_id) JOIN conversations c USING (conversation_id)
+             FROM (${dedupedFacets("kind = 'number'", 'SELECT conversation_id FROM inside')}) f JOIN conversations c USING (conversation_id)
              WHERE f.value_number IS NOT NULL GROUP BY ALL`,
             [runId, id],
           )
@@ -450,11 +451,23 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
   };
 }
 
-/** One value per conversation and facet (model facets may be stored under several run keys). */
-function dedupedFacets(where: string): string {
+/**
+ * One value per conversation and facet (model facets may be stored under several run keys), optionally
+ * only for the conversations a query selects: restricting before grouping spares de-duplicating the rest.
+ */
+function dedupedFacets(where: string, conversations?: string): string {
   return `SELECT conversation_id, facet, any_value(value_text) AS value_text, any_value(value_number) AS value_number
-          FROM facets WHERE ${where} GROUP BY conversation_id, facet`;
+          FROM facets ${conversations ? `SEMI JOIN (${conversations}) s USING (conversation_id)` : ''}
+          WHERE ${where} GROUP BY conversation_id, facet`;
 }
+
+/** Each cluster of the run (member_cluster_id) with itself and every ancestor (cluster_id); needs $1 = run. */
+const LINEAGE = `lineage(member_cluster_id, cluster_id) AS (
+  SELECT cluster_id, cluster_id FROM clusters WHERE run_id = $1
+  UNION ALL
+  SELECT l.member_cluster_id, k.parent_id FROM lineage l JOIN clusters k ON k.run_id = $1 AND k.cluster_id = l.cluster_id
+  WHERE k.parent_id IS NOT NULL
+)`;
 
 /** The index of the quantile bin a facet value falls in, for every number facet at once. */
 function binExpression(edgesByFacet: Map<string, number[]>): string {
@@ -487,11 +500,15 @@ function describeFilter(filter: FacetFilter): string {
 /** Every point of the run with the index of its base cluster (base clusters ordered by id). */
 async function loadBasePoints(query: Query, runId: string): Promise<{ xy: Float32Array; base: Uint32Array; baseIds: string[] }> {
   const baseIds = (await query<{ id: string }>('SELECT cluster_id AS id FROM clusters WHERE run_id = $1 AND level = 0 ORDER BY cluster_id', [runId])).map((r) => r.id);
+  // Sorted once as one list of structs, then split into the three lists.
   const rows = await query<{ xs: number[]; ys: number[]; bases: number[] }>(
-    `WITH base AS (SELECT cluster_id, (row_number() OVER (ORDER BY cluster_id) - 1)::INTEGER AS idx FROM clusters WHERE run_id = $1 AND level = 0)
-     SELECT list(p.x::FLOAT ORDER BY p.conversation_id) AS xs, list(p.y::FLOAT ORDER BY p.conversation_id) AS ys, list(b.idx ORDER BY p.conversation_id) AS bases
-     FROM map_points p JOIN cluster_members m ON m.run_id = p.run_id AND m.conversation_id = p.conversation_id
-     JOIN base b ON b.cluster_id = m.cluster_id WHERE p.run_id = $1`,
+    `WITH base AS (SELECT cluster_id, (row_number() OVER (ORDER BY cluster_id) - 1)::INTEGER AS idx FROM clusters WHERE run_id = $1 AND level = 0),
+     sorted AS (
+       SELECT list({'x': p.x::FLOAT, 'y': p.y::FLOAT, 'b': b.idx} ORDER BY p.conversation_id) AS points
+       FROM map_points p JOIN cluster_members m ON m.run_id = p.run_id AND m.conversation_id = p.conversation_id
+       JOIN base b ON b.cluster_id = m.cluster_id WHERE p.run_id = $1
+     )
+     SELECT list_transform(points, p -> p.x) AS xs, list_transform(points, p -> p.y) AS ys, list_transform(points, p -> p.b) AS bases FROM sorted`,
     [runId],
   );
   const { xs, ys, bases } = rows[0];
