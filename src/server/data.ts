@@ -148,23 +148,24 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
     )).map((c) => [c.id, c as InternalCluster]),
   );
   const runs = (await query<{ run_id: string }>('SELECT run_id FROM privacy_filters ORDER BY applied_at DESC, run_id DESC')).map((r) => r.run_id);
+  const runFacets = await runFacetsSql(query, runId);
   // Facets of the run's conversations: categories folded by the thresholds, numbers with quantile bins.
   const members = `SELECT conversation_id FROM cluster_members WHERE run_id = $1`;
   const facetKinds = await query<{ name: string; kind: FacetKind; source: string }>(
-    `SELECT facet AS name, any_value(kind) AS kind, any_value(source) AS source FROM facets
+    `SELECT facet AS name, arg_min(kind, run_key) AS kind, arg_min(source, run_key) AS source FROM ${runFacets} f
      SEMI JOIN (${members}) s USING (conversation_id) GROUP BY facet ORDER BY facet`,
     [runId],
   );
   const categoryRows = await query<{ facet: string; value: string; n: number; users: number }>(
     `SELECT f.facet, f.value_text AS value, count(*) AS n, count(DISTINCT ${USER_KEY}) AS users
-     FROM (${dedupedFacets("kind = 'category'", members)}) f JOIN conversations c USING (conversation_id)
+     FROM (${dedupedFacets(runFacets, "kind = 'category'", members)}) f JOIN conversations c USING (conversation_id)
      WHERE f.value_text IS NOT NULL GROUP BY ALL`,
     [runId],
   );
   const numberRows = await query<{ facet: string; min: number; max: number; edges: number[] }>(
     `SELECT facet, min(value_number) AS min, max(value_number) AS max,
             quantile_disc(value_number, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]) AS edges
-     FROM (${dedupedFacets("kind = 'number'", members)}) WHERE value_number IS NOT NULL GROUP BY facet`,
+     FROM (${dedupedFacets(runFacets, "kind = 'number'", members)}) WHERE value_number IS NOT NULL GROUP BY facet`,
     [runId],
   );
   const facets: FacetInfo[] = [];
@@ -191,7 +192,7 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
   // Number-facet means per base cluster, rolled up the tree (every conversation is in one base cluster).
   const baseSums = await query<{ cluster_id: string; facet: string; total: number; n: number }>(
     `SELECT m.cluster_id, f.facet, sum(f.value_number) AS total, count(f.value_number) AS n
-     FROM cluster_members m JOIN (${dedupedFacets("kind = 'number'")}) f USING (conversation_id)
+     FROM cluster_members m JOIN (${dedupedFacets(runFacets, "kind = 'number'")}) f USING (conversation_id)
      WHERE m.run_id = $1 GROUP BY ALL`,
     [runId],
   );
@@ -278,7 +279,7 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
     // cluster lineage rather than by walking each matching conversation up the parent links.
     const matched = `SELECT m.conversation_id, m.cluster_id, ${USER_KEY} AS user_key
        FROM cluster_members m JOIN conversations c USING (conversation_id)
-       JOIN (${dedupedFacets(`facet = $2`)}) f USING (conversation_id) WHERE m.run_id = $1 AND ${where}`;
+       JOIN (${dedupedFacets(runFacets, `facet = $2`)}) f USING (conversation_id) WHERE m.run_id = $1 AND ${where}`;
     const rows = await query<{ cluster_id: string; n: number; users: number }>(
       `WITH RECURSIVE ${LINEAGE}, matched AS (${matched})
        SELECT l.cluster_id, count(*) AS n, count(DISTINCT matched.user_key) AS users
@@ -319,7 +320,7 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
       const categories = categoryFacets.length
         ? await query<{ facet: string; value: string; n: number; users: number }>(
             `${under} SELECT f.facet, f.value_text AS value, count(*) AS n, count(DISTINCT ${USER_KEY}) AS users
-             FROM (${dedupedFacets("kind = 'category'", 'SELECT conversation_id FROM inside')}) f JOIN conversations c USING (conversation_id)
+             FROM (${dedupedFacets(runFacets, "kind = 'category'", 'SELECT conversation_id FROM inside')}) f JOIN conversations c USING (conversation_id)
              WHERE f.value_text IS NOT NULL GROUP BY ALL`,
             [runId, id],
           )
@@ -327,7 +328,7 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
       const bins = numberFacets.length
         ? await query<{ facet: string; bin: number; n: number; users: number }>(
             `${under} SELECT f.facet, ${binExpression(binEdges)} AS bin, count(*) AS n, count(DISTINCT ${USER_KEY}) AS users
-             FROM (${dedupedFacets("kind = 'number'", 'SELECT conversation_id FROM inside')}) f JOIN conversations c USING (conversation_id)
+             FROM (${dedupedFacets(runFacets, "kind = 'number'", 'SELECT conversation_id FROM inside')}) f JOIN conversations c USING (conversation_id)
              WHERE f.value_number IS NOT NULL GROUP BY ALL`,
             [runId, id],
           )
@@ -455,10 +456,22 @@ export async function loadExplorerData(ws: Workspace, runId: string): Promise<Ex
  * One value per conversation and facet (model facets may be stored under several run keys), optionally
  * only for the conversations a query selects: restricting before grouping spares de-duplicating the rest.
  */
-function dedupedFacets(where: string, conversations?: string): string {
-  return `SELECT conversation_id, facet, any_value(value_text) AS value_text, any_value(value_number) AS value_number
-          FROM facets ${conversations ? `SEMI JOIN (${conversations}) s USING (conversation_id)` : ''}
+function dedupedFacets(runFacets: string, where: string, conversations?: string): string {
+  // arg_min by run key: a computed value ('') wins over a model facet of the same name (e.g. languages).
+  return `SELECT conversation_id, facet, arg_min(value_text, run_key) AS value_text, arg_min(value_number, run_key) AS value_number
+          FROM ${runFacets} f ${conversations ? `SEMI JOIN (${conversations}) s USING (conversation_id)` : ''}
           WHERE ${where} GROUP BY conversation_id, facet`;
+}
+
+/**
+ * The facet rows of one run: the computed ones and the model facets its settings name, never another
+ * run's model answers. The key is read from the run's settings and checked before it goes into SQL.
+ */
+async function runFacetsSql(query: Query, runId: string): Promise<string> {
+  const [row] = await query<{ settings: string }>('SELECT settings FROM runs WHERE run_id = $1 LIMIT 1', [runId]);
+  const key = row ? (JSON.parse(String(row.settings)) as { llm?: { facetRunKey?: string } }).llm?.facetRunKey : undefined;
+  const keys = key && /^llm-[0-9a-f]+$/.test(key) ? `'', '${key}'` : `''`;
+  return `(SELECT * FROM facets WHERE run_key IN (${keys}))`;
 }
 
 /** Each cluster of the run (member_cluster_id) with itself and every ancestor (cluster_id); needs $1 = run. */
