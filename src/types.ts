@@ -57,3 +57,15 @@ export interface Cluster {
   size: number;
   distinctUsers: number;
 }
+
+/** One value of a breakdown and how many conversations have it. */
+export interface Count {
+  value: string;
+  count: number;
+}
+
+/** What an "other" line holds: hidden clusters folded into their parent, and their conversations. */
+export interface Folded {
+  clusters: number;
+  conversations: number;
+}

@@ -3,19 +3,11 @@
 // the number of conversations folded into their parent's "other". Breakdown categories (a language,
 // a turn-count band) reached by fewer users than the threshold are folded into "other" too.
 import type { StageUsage } from '../llm/types.ts';
+import type { Count, Folded } from '../types.ts';
 import type { Workspace } from '../store/workspace.ts';
 import type { PrivacySummary } from '../privacy/thresholds.ts';
 
-export interface Count {
-  value: string;
-  count: number;
-}
-
-export interface Folded {
-  /** Hidden child clusters folded into this "other" line. */
-  clusters: number;
-  conversations: number;
-}
+export type { Count, Folded };
 
 export interface ReportCluster {
   id: string;

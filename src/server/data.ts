@@ -5,92 +5,14 @@
 // the same rule the report applies to its language and turn breakdowns. Conversation text, user hashes
 // and conversation ids are read only by `loadTraces`, which the app calls only with --allow-traces.
 import type { DuckDBValue } from '@duckdb/node-api';
-import { loadReportModel, type Count, type Folded, type ReportCluster } from '../report/model.ts';
+import { loadReportModel, type ReportCluster } from '../report/model.ts';
+import type { Count, Folded } from '../types.ts';
 import { scrubPii } from '../privacy/scrub.ts';
 import type { PrivacySummary } from '../privacy/thresholds.ts';
 import type { Workspace } from '../store/workspace.ts';
 
-export type FacetKind = 'category' | 'number' | 'text';
-
-export interface ExplorerCluster {
-  id: string;
-  level: number;
-  parentId: string | null;
-  name: string;
-  description: string;
-  size: number;
-  /** Of the clustered corpus. */
-  share: number;
-  shareOfParent: number;
-  x: number | null;
-  y: number | null;
-  /** Visible children. */
-  childCount: number;
-  /** Mean of every number facet over the cluster's conversations. */
-  stats: Record<string, number>;
-}
-
-/** A number range: `min <= value < max`; a missing bound is open. */
-export interface NumberBand {
-  min?: number;
-  max?: number;
-}
-
-export interface FacetInfo {
-  name: string;
-  kind: FacetKind;
-  source: string;
-  values?: Count[];
-  min?: number;
-  max?: number;
-  /** Suggested ranges for overlays and comparisons (global quantile bins); the static export ships these. */
-  bands?: NumberBand[];
-}
-
-export interface ExplorerMeta {
-  runId: string;
-  runs: string[];
-  mode: 'keyword' | 'llm';
-  /** What the run's mode did and cannot do, in the report's words. */
-  modeNote: { summary: string; cannot: string[] };
-  allowTraces: boolean;
-  privacy: { minUsers: number; minConversations: number; userIdsPresent: boolean };
-  corpus: { conversations: number; clustered: number; firstDate: string | null; lastDate: string | null };
-  levels: number;
-  facets: FacetInfo[];
-}
-
-export interface ClusterDetail {
-  cluster: ExplorerCluster;
-  children: ExplorerCluster[];
-  other: Folded;
-  facets: { name: string; kind: FacetKind; categories?: Count[]; histogram?: { from: number; to: number; count: number }[] }[];
-  timeline: { period: string; count: number }[];
-  path: { id: string; name: string }[];
-}
-
-export type FacetFilter = { facet: string; value: string } | { facet: string; min?: number; max?: number };
-
-export interface OverlayResult {
-  facet: string;
-  matching: number;
-  share: number;
-  /** `few`: fewer than the thresholds match inside the cluster; then neither count nor share is given. */
-  clusters: ({ id: string; count: number; share: number } | { id: string; few: true; share: null })[];
-}
-
-export interface CompareResult {
-  subset: { size: number; share: number };
-  clusters: { id: string; name: string; level: number; subsetCount: number; size: number; ratio: number }[];
-  /** Clusters whose ratio would rest on fewer conversations or users than the thresholds. */
-  hidden: number;
-}
-
-export interface Trace {
-  /** The first user message, PII-scrubbed and cut to 2,000 characters. */
-  firstUserMessage: string;
-  turns: number;
-}
+export type { FacetKind, ExplorerCluster, NumberBand, FacetInfo, ExplorerMeta, ClusterDetail, FacetFilter, OverlayResult, CompareResult, Trace, SearchHit } from './api-types.ts';
+import type { FacetKind, ExplorerCluster, NumberBand, FacetInfo, ExplorerMeta, ClusterDetail, FacetFilter, OverlayResult, CompareResult, Trace, SearchHit } from './api-types.ts';
 
 /** A request the data cannot answer: the app turns it into a 4xx with this message. */
 export class RequestError extends Error {

@@ -4,60 +4,20 @@
 // refuses fetch, so the export also ships every file inside data/static.js as window.CLIO_STATIC_FILES
 // (JSON values, points as base64); when that is present nothing is fetched.
 
-export interface FacetInfo {
-  name: string;
-  kind: 'category' | 'number' | 'text';
-  source: string;
-  values?: { value: string; count: number }[];
-  min?: number;
-  max?: number;
-  /** Suggested ranges of a number facet; a static export holds overlays and comparisons only for these. */
-  bands?: { min?: number; max?: number }[];
-}
+export type {
+  ClusterDetail,
+  FacetInfo,
+  SearchHit,
+  ExplorerCluster as Cluster,
+  ExplorerMeta as Meta,
+  CompareResult as Comparison,
+  OverlayResult as Overlay,
+  FacetFilter as Selector,
+} from '../../src/server/api-types.ts';
+import type { ClusterDetail, CompareResult as Comparison, ExplorerCluster as Cluster, ExplorerMeta as Meta, FacetInfo, FacetFilter as Selector, OverlayResult as Overlay, SearchHit } from '../../src/server/api-types.ts';
 
-export interface Meta {
-  runId: string;
-  runs: unknown[];
-  mode: 'keyword' | 'llm';
-  /** What the analysis mode did and what it could not do (the report's wording). */
-  modeNote?: { summary: string; cannot: string[] };
-  allowTraces: boolean;
-  privacy: { minUsers: number; minConversations: number; userIdsPresent: boolean };
-  corpus: { conversations: number; clustered: number; firstDate: string | null; lastDate: string | null };
-  levels: number;
-  facets: FacetInfo[];
-}
-
-export interface Cluster {
-  id: string;
-  level: number;
-  parentId: string | null;
-  name: string;
-  description: string;
-  size: number;
-  share: number;
-  shareOfParent: number;
-  x: number;
-  y: number;
-  childCount: number;
-  stats: Record<string, number>;
-}
-
-export interface FacetBreakdown {
-  name: string;
-  kind: string;
-  categories?: { value: string; count: number }[];
-  histogram?: { from: number; to: number; count: number }[];
-}
-
-export interface ClusterDetail {
-  cluster: Cluster;
-  children: Cluster[];
-  other: { clusters: number; conversations: number };
-  facets: FacetBreakdown[];
-  timeline: { period: string; count: number }[];
-  path: { id: string; name: string }[];
-}
+/** One facet's breakdown inside a cluster. */
+export type FacetBreakdown = ClusterDetail['facets'][number];
 
 export interface Points {
   count: number;
@@ -67,29 +27,6 @@ export interface Points {
   clusters: Uint32Array;
 }
 export const NO_CLUSTER = 0xffffffff;
-
-/** A subset of conversations chosen by one facet: a category value or a number range `min <= v < max` (a missing bound is open). */
-export type Selector = { facet: string; value: string } | { facet: string; min?: number; max?: number };
-
-export interface Overlay {
-  facet: string;
-  matching: number;
-  share: number;
-  clusters: { id: string; count?: number; share: number; few?: boolean }[];
-}
-
-export interface Comparison {
-  subset: { size: number; share: number };
-  clusters: { id: string; name: string; level: number; subsetCount: number; size: number; ratio: number }[];
-  hidden: number;
-}
-
-export interface SearchHit {
-  id: string;
-  name: string;
-  level: number;
-  description: string;
-}
 
 declare global {
   interface Window {

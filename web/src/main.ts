@@ -24,7 +24,7 @@ let map: ExplorerMap | null = null;
 let positions: Float32Array = new Float32Array(0);
 let state: ViewState = hashToState(location.hash);
 let overlay: Overlay | null = null;
-let overlayShare = new Map<string, { share: number; count?: number; few?: boolean }>();
+let overlayShare = new Map<string, Overlay['clusters'][number]>();
 const pointLevels = new Map<number, Promise<Uint32Array>>();
 
 function buildModel(meta: Meta, clusters: Cluster[]): Model {
@@ -69,7 +69,7 @@ function clusterColor(index: number): Rgb {
 let domainCache: [number, number] | null = null;
 function overlayDomain(): [number, number] {
   if (domainCache === null) {
-    const shares = [...overlayShare.values()].filter((e) => !e.few).map((e) => e.share);
+    const shares = [...overlayShare.values()].flatMap((e) => (e.few ? [] : [e.share]));
     const low = shares.length ? Math.min(...shares) : 0;
     const high = shares.length ? Math.max(...shares) : 1;
     domainCache = [low, high > low ? high : low + 1e-9];

@@ -260,7 +260,7 @@ export function createMap(options: MapOptions): ExplorerMap {
     let used = 0;
     for (const { cluster, index } of labelOrder) {
       if (used >= 120 || cluster.level < level) break;
-      const [sx, sy] = toScreen(cluster.x, cluster.y);
+      const [sx, sy] = toScreen(cluster.x!, cluster.y!); // labelOrder holds only clusters with a position
       if (sx < -50 || sy < -20 || sx > width + 50 || sy > height + 20) continue;
       const isTop = cluster.level === topLevel;
       const text = cluster.name.length > 42 ? `${cluster.name.slice(0, 40)}…` : cluster.name;
