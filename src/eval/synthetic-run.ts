@@ -8,7 +8,7 @@ import { ingestFiles } from '../ingest/index.ts';
 import { analyze, type AnalyzeOptions, type AnalyzeResult } from '../pipeline/analyze.ts';
 import type { LlmAnalysis } from '../pipeline/llm-mode.ts';
 import type { Workspace } from '../store/workspace.ts';
-import { progressCallback } from '../util/progress.ts';
+import { withProgress } from '../util/progress.ts';
 import { generateSyntheticCorpus, scoreTopLevel, type TopLevelScore } from './synthetic.ts';
 
 export interface SyntheticEvalOptions {
@@ -30,16 +30,16 @@ export interface SyntheticEvalResult {
 }
 
 export async function runSyntheticEval(ws: Workspace, options: SyntheticEvalOptions): Promise<SyntheticEvalResult> {
-  const progress = progressCallback({ label: 'synthetic conversations', unit: 'conversations' });
-  const corpus = await generateSyntheticCorpus(options.llm.client, {
-    taxonomy: DEMO_TAXONOMY,
-    languages: options.languages,
-    perLeaf: options.perLeaf,
-    seed: options.seed,
-    concurrency: options.llm.config.concurrency,
-    onProgress: progress.onProgress,
-  });
-  progress.stop();
+  const corpus = await withProgress({ label: 'synthetic conversations', unit: 'conversations' }, (onProgress) =>
+    generateSyntheticCorpus(options.llm.client, {
+      taxonomy: DEMO_TAXONOMY,
+      languages: options.languages,
+      perLeaf: options.perLeaf,
+      seed: options.seed,
+      concurrency: options.llm.config.concurrency,
+      onProgress,
+    }),
+  );
   if (corpus.conversations.length === 0) throw new Error('the model wrote no usable synthetic conversation');
   const path = join(ws.dir, 'synthetic-corpus.jsonl');
   const lines = corpus.conversations.map((conversation, i) =>

@@ -21,7 +21,8 @@ import {
   type LabelText,
 } from '../llm/prompts/hierarchy.ts';
 import { createRandom, deriveSeed } from '../util/random.ts';
-import { dot, mapConcurrent, nameSimilarity, nearest, normaliseName, shuffled, wordsLabel } from './llm-text.ts';
+import { mapConcurrent } from '../util/concurrency.ts';
+import { dot, nameSimilarity, nearest, normaliseName, shuffled, wordsLabel } from './llm-text.ts';
 
 /** A cluster of the level below. */
 export interface LevelNode extends LabelText {

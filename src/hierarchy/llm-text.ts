@@ -1,5 +1,5 @@
 // Small helpers of the LLM hierarchy: name matching (a model rarely copies a name exactly), labels made
-// from words when no model answer is usable, vector arithmetic and a bounded-concurrency map.
+// from words when no model answer is usable, and vector arithmetic.
 import { BREAK, tokenize } from '../name/tokenize.ts';
 import type { LabelText } from '../llm/prompts/hierarchy.ts';
 
@@ -97,18 +97,4 @@ export function shuffled<T>(items: T[], random: () => number): T[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-/** `fn` over every item with at most `limit` running at once; results in input order. */
-export async function mapConcurrent<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

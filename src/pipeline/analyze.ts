@@ -11,7 +11,7 @@ import { chooseK } from '../cluster/kmeans.ts';
 import { nameClusters } from '../name/index.ts';
 import { assignmentsByLevel, buildHierarchy } from '../hierarchy/hierarchy.ts';
 import { clusterTermCounts } from '../hierarchy/terms.ts';
-import { progressCallback } from '../util/progress.ts';
+import { withProgress } from '../util/progress.ts';
 import { applyPrivacyThresholds, type PrivacySummary } from '../privacy/thresholds.ts';
 import { projectTo2d } from '../map/index.ts';
 import type { Workspace } from '../store/workspace.ts';
@@ -98,9 +98,7 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   };
 
   await stage('facets', async () => {
-    const progress = progressCallback({ label: 'facets', unit: 'conversations' });
-    const stats = await extractFacets(ws, { onProgress: progress.onProgress });
-    progress.stop();
+    const stats = await withProgress({ label: 'facets', unit: 'conversations' }, (onProgress) => extractFacets(ws, { onProgress }));
     if (!llm || !llmSettings) return stats;
     const { llmUsage, ...model } = await withUsage(llm.client, () => modelFacetsStage(ws, llm, llmSettings, log));
     return { ...stats, model, llmUsage };
@@ -132,18 +130,18 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   let computed: Int32Array | undefined;
   await stage('cluster', async () => {
     const embeddings = await ensureVectors();
-    const progress = progressCallback({ label: 'cluster', unit: 'k-means passes' });
-    const result = await clusterConversations({
-      texts: docs.texts,
-      embeddings,
-      dim,
-      k,
-      seed: options.seed,
-      workers: options.workers,
-      onStep: (step) => log(`cluster: ${step}`),
-      onProgress: progress.onProgress,
-    });
-    progress.stop();
+    const result = await withProgress({ label: 'cluster', unit: 'k-means passes' }, (onProgress) =>
+      clusterConversations({
+        texts: docs.texts,
+        embeddings,
+        dim,
+        k,
+        seed: options.seed,
+        workers: options.workers,
+        onStep: (step) => log(`cluster: ${step}`),
+        onProgress,
+      }),
+    );
     computed = result.assignments;
     await writeBaseClusters(ws, runId, docs, result.assignments, k);
     return { k, inertia: result.inertia, steps: result.features.steps };
@@ -211,9 +209,9 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
 
   await stage('map', async () => {
     const data = await ensureVectors();
-    const progress = progressCallback({ label: 'map', unit: 'steps' });
-    const points = await projectTo2d({ vectors: data, n: docs.ids.length, dim, seed: options.seed, onProgress: progress.onProgress });
-    progress.stop();
+    const points = await withProgress({ label: 'map', unit: 'steps' }, (onProgress) =>
+      projectTo2d({ vectors: data, n: docs.ids.length, dim, seed: options.seed, onProgress }),
+    );
     await writeMap(ws, runId, docs, points);
     return { points: docs.ids.length };
   });

@@ -5,13 +5,13 @@ import { createEmbedder } from '../embed/create.ts';
 import { allModelFacets, type FacetConfig } from '../facets/facet-config.ts';
 import { primeFacetsWithBatches } from '../facets/batch.ts';
 import { extractModelFacets, type FacetCallMode } from '../facets/model.ts';
-import { buildHierarchyWithLlm, type LlmHierarchyLevel } from '../hierarchy/llm.ts';
+import { buildHierarchyWithLlm } from '../hierarchy/llm.ts';
 import type { LlmConfig } from '../llm/config.ts';
 import { LLM_STAGES, type LlmClient, type LlmStage, type StageUsage } from '../llm/types.ts';
 import { nameClustersWithLlm, type ClusterToName } from '../name/contrastive.ts';
 import { auditClusterLabels, writeAuditResults, type AuditCounts } from '../privacy/auditor.ts';
 import type { Workspace } from '../store/workspace.ts';
-import { progressCallback } from '../util/progress.ts';
+import { withProgress } from '../util/progress.ts';
 import { settingsHash } from './runs.ts';
 
 /** Facet the base clusters are built on in LLM mode (the paper clusters the request summaries). */
@@ -93,36 +93,18 @@ export async function withUsage<T>(client: LlmClient, work: () => Promise<T>): P
 }
 
 export async function modelFacetsStage(ws: Workspace, llm: LlmAnalysis, settings: LlmRunSettings, log: (line: string) => void) {
-  const facets = allModelFacets(llm.facetConfig);
+  // The batch primes the call cache with exactly the requests the extraction then makes.
+  const calls = { facets: allModelFacets(llm.facetConfig), mode: llm.facetMode, screener: llm.facetConfig.screener, runKey: settings.facetRunKey };
   if (llm.config.batch) {
-    const batchProgress = progressCallback({ label: 'facet batches', unit: 'requests' });
-    try {
-      const primed = await primeFacetsWithBatches(ws, llm.client, {
-        facets,
-        mode: llm.facetMode,
-        screener: llm.facetConfig.screener,
-        runKey: settings.facetRunKey,
-        onProgress: (p) => batchProgress.onProgress(p.done, p.total),
-      });
-      log(`facets: ${primed.requests} requests for ${primed.conversations} conversations answered through the provider's batch API`);
-    } finally {
-      batchProgress.stop();
-    }
+    const primed = await withProgress({ label: 'facet batches', unit: 'requests' }, (onProgress) =>
+      primeFacetsWithBatches(ws, llm.client, { ...calls, onProgress: (p) => onProgress(p.done, p.total) }),
+    );
+    log(`facets: ${primed.requests} requests for ${primed.conversations} conversations answered through the provider's batch API`);
   }
-  const progress = progressCallback({ label: 'model facets', unit: 'conversations' });
-  try {
-    const result = await extractModelFacets(ws, llm.client, {
-      facets,
-      mode: llm.facetMode,
-      screener: llm.facetConfig.screener,
-      runKey: settings.facetRunKey,
-      concurrency: Math.max(16, llm.config.concurrency * 2),
-      onProgress: progress.onProgress,
-    });
-    return { done: result.done, failed: result.failed, skipped: result.skipped, screenedOut: result.screenedOut };
-  } finally {
-    progress.stop();
-  }
+  const result = await withProgress({ label: 'model facets', unit: 'conversations' }, (onProgress) =>
+    extractModelFacets(ws, llm.client, { ...calls, concurrency: Math.max(16, llm.config.concurrency * 2), onProgress }),
+  );
+  return { done: result.done, failed: result.failed, skipped: result.skipped, screenedOut: result.screenedOut };
 }
 
 export interface NameWithLlmInput {
@@ -149,10 +131,9 @@ export async function nameWithLlm(llm: LlmAnalysis, input: NameWithLlmInput, log
     memberUsers: memberUsers[index],
     centroid: input.centroids.subarray(index * input.dim, (index + 1) * input.dim),
   }));
-  const progress = progressCallback({ label: 'name', unit: 'clusters' });
   let fallbacks = 0;
-  try {
-    const labels = await nameClustersWithLlm(llm.client, {
+  const labels = await withProgress({ label: 'name', unit: 'clusters' }, (onProgress) =>
+    nameClustersWithLlm(llm.client, {
       clusters,
       dim: input.dim,
       insideSample: llm.namingInside,
@@ -161,16 +142,14 @@ export async function nameWithLlm(llm: LlmAnalysis, input: NameWithLlmInput, log
       minUsers: input.minUsers,
       seed: input.seed,
       concurrency: llm.config.concurrency,
-      onProgress: progress.onProgress,
+      onProgress,
       onFallback: (index, reason) => {
         fallbacks++;
         log(`name: cluster ${index} kept a keyword name (${reason})`);
       },
-    });
-    return { labels, fallbacks };
-  } finally {
-    progress.stop();
-  }
+    }),
+  );
+  return { labels, fallbacks };
 }
 
 export interface HierarchyWithLlmInput {
@@ -188,28 +167,26 @@ export interface HierarchyWithLlmInput {
 
 export async function hierarchyWithLlm(llm: LlmAnalysis, input: HierarchyWithLlmInput, log: (line: string) => void) {
   const embedder = await createEmbedder(input.embedder, { workers: input.workers });
-  const progress = progressCallback({ label: 'hierarchy', unit: 'calls' });
   try {
-    const result = await buildHierarchyWithLlm(llm.client, {
-      clusters: input.labels.map((label, i) => ({ ...label, size: input.sizes[i], shareable: input.shareable[i] })),
-      centroids: input.centroids,
-      embed: (texts) => embedder.embed(texts),
-      levels: input.levels,
-      top: input.top,
-      seed: input.seed,
-      concurrency: llm.config.concurrency,
-      onProgress: progress.onProgress,
-      log: (line) => log(`hierarchy: ${line}`),
-    });
+    const result = await withProgress({ label: 'hierarchy', unit: 'calls' }, (onProgress) =>
+      buildHierarchyWithLlm(llm.client, {
+        clusters: input.labels.map((label, i) => ({ ...label, size: input.sizes[i], shareable: input.shareable[i] })),
+        centroids: input.centroids,
+        embed: (texts) => embedder.embed(texts),
+        levels: input.levels,
+        top: input.top,
+        seed: input.seed,
+        concurrency: llm.config.concurrency,
+        onProgress,
+        log: (line) => log(`hierarchy: ${line}`),
+      }),
+    );
     for (const fallback of result.fallbacks) log(`hierarchy: level ${fallback.level} fell back to the deterministic merge: ${fallback.reason}`);
     return result;
   } finally {
-    progress.stop();
     await embedder.close();
   }
 }
-
-export type { LlmHierarchyLevel };
 
 /** Rates every name and description the thresholds left visible; removed ones are hidden with their descendants. */
 export async function auditStage(ws: Workspace, runId: string, llm: LlmAnalysis): Promise<AuditCounts & { threshold: number }> {
@@ -217,11 +194,8 @@ export async function auditStage(ws: Workspace, runId: string, llm: LlmAnalysis)
     `SELECT cluster_id AS id, coalesce(name, '') AS name, coalesce(description, '') AS description FROM clusters WHERE run_id = $1 AND visible`,
     [runId],
   );
-  const progress = progressCallback({ label: 'privacy audit', unit: 'labels' });
-  try {
-    const results = await auditClusterLabels(llm.client, { labels, threshold: llm.auditThreshold, concurrency: llm.config.concurrency, onProgress: progress.onProgress });
-    return { ...(await writeAuditResults(ws, runId, results)), threshold: llm.auditThreshold };
-  } finally {
-    progress.stop();
-  }
+  const results = await withProgress({ label: 'privacy audit', unit: 'labels' }, (onProgress) =>
+    auditClusterLabels(llm.client, { labels, threshold: llm.auditThreshold, concurrency: llm.config.concurrency, onProgress }),
+  );
+  return { ...(await writeAuditResults(ws, runId, results)), threshold: llm.auditThreshold };
 }

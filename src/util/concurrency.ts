@@ -28,6 +28,15 @@ export async function forEachConcurrent<T>(
   if (failure) throw failure.error;
 }
 
+/** `worker` over every item, at most `limit` at once, with the results in input order. */
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, worker: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  await forEachConcurrent(items.keys(), limit, async (index) => {
+    results[index] = await worker(items[index], index);
+  });
+  return results;
+}
+
 function toAsync<T>(iterator: Iterator<T>): AsyncIterator<T> {
   return { next: async () => iterator.next() };
 }

@@ -80,8 +80,18 @@ function rate(value: number, started: number): string {
   return r >= 100 ? r.toFixed(0) : r.toFixed(1);
 }
 
+/** Runs `work` with a progress display fed by its `(done, total)` callback, closed however `work` ends. */
+export async function withProgress<T>(options: ProgressOptions, work: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  const progress = progressCallback(options);
+  try {
+    return await work(progress.onProgress);
+  } finally {
+    progress.stop();
+  }
+}
+
 /** A progress display driven by a stage's own `(done, total)` callback. */
-export function progressCallback(options: ProgressOptions): { onProgress: (done: number, total: number) => void; stop: () => void } {
+function progressCallback(options: ProgressOptions): { onProgress: (done: number, total: number) => void; stop: () => void } {
   const progress = startProgress(options);
   let last = 0;
   return {
