@@ -123,8 +123,7 @@ export async function loadReportModel(ws: Workspace, runId: string): Promise<Rep
     cluster_id: string; level: number; parent_id: string | null; name: string | null; description: string | null;
     terms: string | null; size: number; distinct_users: number; visible: boolean; x: number | null; y: number | null; privacy_score: number | null;
   }>('SELECT cluster_id, level, parent_id, name, description, terms, size, distinct_users, visible, x, y, privacy_score FROM clusters WHERE run_id = $1 ORDER BY size DESC, cluster_id', [runId]);
-  const llm = await loadLlmSection(ws, runId);
-  const facetRunKey = await runSetting(ws, runId, 'facetRunKey');
+  const { llm, facetRunKey } = await loadLlmSection(ws, runId);
   const breakdowns = await loadBreakdowns(ws, runId, minUsers);
   const concern = facetRunKey ? await meanConcern(ws, runId, facetRunKey) : new Map<string, number>();
   const [corpusRow] = await ws.all<{ conversations: number; users: number; first: string | null; last: string | null }>(
@@ -254,19 +253,11 @@ async function loadBreakdowns(ws: Workspace, runId: string, minUsers: number): P
   return byCluster;
 }
 
-/** A value from the run's settings (the same for every stage row of the run), or null. */
-async function runSetting(ws: Workspace, runId: string, key: string): Promise<string | null> {
-  const [row] = await ws.all<{ settings: string }>('SELECT settings FROM runs WHERE run_id = $1 LIMIT 1', [runId]);
-  if (!row) return null;
-  const settings = JSON.parse(String(row.settings)) as { llm?: Record<string, unknown> };
-  const value = settings.llm?.[key];
-  return value === undefined || value === null ? null : String(value);
-}
-
-async function loadLlmSection(ws: Workspace, runId: string): Promise<ReportLlm | null> {
+/** The LLM section of an LLM-mode run, and the run key of its model facets; nulls in keyword mode. */
+async function loadLlmSection(ws: Workspace, runId: string): Promise<{ llm: ReportLlm | null; facetRunKey: string | null }> {
   const rows = await ws.all<{ stage: string; settings: string; stats: string | null }>('SELECT stage, settings, stats FROM runs WHERE run_id = $1 ORDER BY started_at', [runId]);
   const settings = rows.length ? (JSON.parse(String(rows[0].settings)) as { llm?: { provider: string; models: Record<string, string>; facetRunKey: string; clusterFacet?: string } }) : {};
-  if (!settings.llm) return null;
+  if (!settings.llm) return { llm: null, facetRunKey: null };
   const usage = new Map<string, StageUsageRow>();
   let audit: ReportLlm['audit'] = null;
   for (const row of rows) {
@@ -296,7 +287,7 @@ async function loadLlmSection(ws: Workspace, runId: string): Promise<ReportLlm |
     failures.set(row.stage, entry);
   }
   const list = [...usage.values()];
-  return {
+  const llm: ReportLlm = {
     provider: settings.llm.provider,
     clusterFacet: settings.llm.clusterFacet ?? 'request',
     models: settings.llm.models,
@@ -305,6 +296,7 @@ async function loadLlmSection(ws: Workspace, runId: string): Promise<ReportLlm |
     failures: [...failures.values()],
     audit,
   };
+  return { llm, facetRunKey: settings.llm.facetRunKey };
 }
 
 /** Category and number model facets over the run's clustered conversations, folded by the user threshold. */
