@@ -3,6 +3,7 @@
 import { DuckDBDataChunk, DuckDBTimestampValue, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
 import bindings from '@duckdb/node-bindings';
 import type { Workspace } from '../store/workspace.ts';
+import type { StoredIds } from './stored-ids.ts';
 import { ROLES, type ConversationColumns } from './columns.ts';
 
 export interface BatchResult {
@@ -38,7 +39,7 @@ export interface SourceCounts {
  * Large transactions matter: DuckDB writes full row groups (122,880 rows) of a transaction straight to the
  * database file, while smaller commits go through the write-ahead log and are written again at checkpoint.
  */
-export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: number): BatchWriter {
+export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: number, storedIds: () => Promise<StoredIds>): BatchWriter {
   let chunks: ConversationColumns[] = [];
   /** Per chunk, 1 for the rows to append (first occurrences not already stored). */
   let keeps: Uint8Array[] = [];
@@ -91,11 +92,23 @@ export function createBatchWriter(ws: Workspace, sourceId: number, commitEvery: 
           await ws.run('BEGIN TRANSACTION');
           open = true;
         }
-        const existing = await ws.all<{ conversation_id: string; source_id: number }>(
-          `SELECT conversation_id, source_id FROM conversations
-           WHERE conversation_id IN (SELECT unnest(string_split($1, ',')))`,
-          [[...batch.keys()].join(',')],
-        );
+        const stored = await storedIds();
+        const existing: { conversation_id: string; source_id: number }[] = [];
+        const unknown: string[] = [];
+        for (const id of batch.keys()) {
+          const source = stored.claim(id, sourceId);
+          if (source === undefined) unknown.push(id);
+          else if (source !== null) existing.push({ conversation_id: id, source_id: source });
+        }
+        if (unknown.length > 0) {
+          existing.push(
+            ...(await ws.all<{ conversation_id: string; source_id: number }>(
+              `SELECT conversation_id, source_id FROM conversations
+               WHERE conversation_id IN (SELECT unnest(string_split($1, ',')))`,
+              [unknown.join(',')],
+            )),
+          );
+        }
         for (const row of existing) {
           const at = batch.get(row.conversation_id)!;
           batchKeeps[Math.floor(at / CHUNK_STRIDE)][at % CHUNK_STRIDE] = 0;
