@@ -58,39 +58,144 @@ function finishPiece(parts: Buffer[], bytes: number, line: number, maxBytes: num
   return { ok: true, text: buffer.toString('utf8'), line, bytes, unterminated };
 }
 
-/** Lines (1-based numbers; a trailing `\r` is dropped; blank lines are skipped but counted). */
-export async function* splitLines(chunks: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Piece> {
+/** A run of whole lines for a parse worker (see blockPieces), or one line too large to hold. */
+export interface LineBlock {
+  /** UTF-8 bytes of whole lines, each ended by `\n` except the file's last line when it has none. */
+  data: Uint8Array;
+  /** Number of the first line in `data` (1-based). */
+  firstLine: number;
+  /** Instead of data: a line longer than the size limit, skipped while streaming. */
+  oversized?: { line: number; bytes: number; unterminated: boolean };
+}
+
+export interface LineReader {
+  /** Line by line (1-based numbers; a trailing `\r` is dropped; blank lines are skipped but counted). */
+  pieces: AsyncGenerator<Piece>;
+  /**
+   * The lines `pieces` has not yielded yet, a read chunk's worth of whole lines at a time, undecoded, for
+   * parse workers (which split them with blockPieces). Read this only once `pieces` is no longer read.
+   */
+  blocks(): AsyncGenerator<LineBlock>;
+}
+
+export function createLineReader(chunks: AsyncIterable<Buffer>, maxBytes: number): LineReader {
+  const iterator = chunks[Symbol.asyncIterator]();
+  let chunk: Buffer = Buffer.alloc(0);
+  /** First byte of `chunk` not yet read. */
+  let start = 0;
+  /** A line begun in earlier chunks (dropped once over the limit; `pending` keeps counting its bytes). */
   let parts: Buffer[] = [];
   let pending = 0;
+  /** Lines read so far. */
   let line = 0;
-  for await (const chunk of chunks) {
-    let start = 0;
-    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
-      line++;
-      const end = nl > start && chunk[nl - 1] === 13 ? nl - 1 : nl;
-      if (pending === 0) {
-        if (!isBlank(chunk, start, end)) yield finishPiece([chunk.subarray(start, end)], end - start, line, maxBytes, false);
-      } else {
-        pending += nl - start;
-        if (pending <= maxBytes) parts.push(chunk.subarray(start, nl));
-        const whole = pending <= maxBytes ? Buffer.concat(parts, pending) : Buffer.alloc(0);
-        const trimmed = whole.length > 0 && whole[whole.length - 1] === 13 ? whole.subarray(0, whole.length - 1) : whole;
-        if (pending > maxBytes || !isBlank(trimmed, 0, trimmed.length)) yield finishPiece([trimmed], pending, line, maxBytes, false);
-        parts = [];
-        pending = 0;
+  const nextChunk = async (): Promise<boolean> => {
+    const next = await iterator.next();
+    if (next.done) return false;
+    [chunk, start] = [next.value, 0];
+    return true;
+  };
+  const carryRest = () => {
+    const rest = chunk.subarray(start);
+    pending += rest.length;
+    if (pending <= maxBytes) parts.push(rest);
+    else parts = [];
+    start = chunk.length;
+  };
+
+  async function* pieces(): AsyncGenerator<Piece> {
+    while (start < chunk.length || (await nextChunk())) {
+      const nl = chunk.indexOf(10, start);
+      if (nl === -1) {
+        carryRest();
+        continue;
       }
+      line++;
+      const from = start;
       start = nl + 1;
+      if (pending === 0) {
+        const end = nl > from && chunk[nl - 1] === 13 ? nl - 1 : nl;
+        if (!isBlank(chunk, from, end)) yield finishPiece([chunk.subarray(from, end)], end - from, line, maxBytes, false);
+        continue;
+      }
+      pending += nl - from;
+      if (pending <= maxBytes) parts.push(chunk.subarray(from, nl));
+      const whole = pending <= maxBytes ? Buffer.concat(parts, pending) : Buffer.alloc(0);
+      const trimmed = whole.length > 0 && whole[whole.length - 1] === 13 ? whole.subarray(0, whole.length - 1) : whole;
+      const piece = pending > maxBytes || !isBlank(trimmed, 0, trimmed.length) ? finishPiece([trimmed], pending, line, maxBytes, false) : undefined;
+      [parts, pending] = [[], 0];
+      if (piece) yield piece;
     }
-    if (start < chunk.length) {
-      const rest = chunk.subarray(start);
-      pending += rest.length;
-      if (pending <= maxBytes) parts.push(rest);
-      else parts = [];
+    if (pending > 0 && (pending > maxBytes || !isBlankParts(parts))) {
+      const piece = finishPiece(parts, pending, line + 1, maxBytes, true);
+      [parts, pending] = [[], 0];
+      yield piece;
     }
   }
-  if (pending > 0 && (pending > maxBytes || !isBlankParts(parts))) {
-    yield finishPiece(parts, pending, line + 1, maxBytes, true);
+
+  async function* blocks(): AsyncGenerator<LineBlock> {
+    while (start < chunk.length || (await nextChunk())) {
+      const last = chunk.lastIndexOf(10);
+      if (last < start) {
+        carryRest();
+        continue;
+      }
+      const firstEnd = chunk.indexOf(10, start);
+      if (pending > 0 && pending + (firstEnd - start) > maxBytes) {
+        line++;
+        yield { data: new Uint8Array(0), firstLine: line, oversized: { line, bytes: pending + (firstEnd - start), unterminated: false } };
+        [parts, pending, start] = [[], 0, firstEnd + 1];
+        continue;
+      }
+      // A copy the block owns, so that it can be transferred to a worker.
+      const data = new Uint8Array(pending + last + 1 - start);
+      let at = 0;
+      for (const part of parts) {
+        data.set(part, at);
+        at += part.length;
+      }
+      data.set(chunk.subarray(start, last + 1), at);
+      const firstLine = line + 1;
+      for (let nl = chunk.indexOf(10, start); nl !== -1 && nl <= last; nl = chunk.indexOf(10, nl + 1)) line++;
+      [parts, pending, start] = [[], 0, last + 1];
+      yield { data, firstLine };
+    }
+    if (pending > 0) {
+      line++;
+      const oversized = pending > maxBytes ? { line, bytes: pending, unterminated: true } : undefined;
+      const data = oversized ? new Uint8Array(0) : Uint8Array.from(Buffer.concat(parts, pending));
+      [parts, pending] = [[], 0];
+      yield { data, firstLine: line, oversized };
+    }
   }
+
+  return { pieces: pieces(), blocks };
+}
+
+/** The lines of a block, as createLineReader's `pieces` would have yielded them. */
+export function blockPieces(block: LineBlock, maxBytes: number): Piece[] {
+  if (block.oversized) return [{ ok: false, problem: 'size', ...block.oversized }];
+  const data = Buffer.from(block.data.buffer, block.data.byteOffset, block.data.byteLength);
+  // Checked once for the block; line by line (finishPiece) only in a block with bad bytes. Lines are decoded
+  // one by one: decoding the whole block makes every line a two-byte string as soon as one line has a
+  // character beyond Latin-1, and those are slower to parse.
+  const valid = isUtf8(data);
+  const pieces: Piece[] = [];
+  let line = block.firstLine;
+  for (let from = 0; from < data.length; line++) {
+    const nl = data.indexOf(10, from);
+    const unterminated = nl === -1;
+    const end = unterminated ? data.length : nl > from && data[nl - 1] === 13 ? nl - 1 : nl;
+    if (!isBlank(data, from, end)) {
+      const bytes = end - from;
+      pieces.push(
+        !valid || bytes > maxBytes
+          ? finishPiece([data.subarray(from, end)], bytes, line, maxBytes, unterminated)
+          : { ok: true, text: data.toString('utf8', from, end), line, bytes, unterminated },
+      );
+    }
+    from = unterminated ? data.length : nl + 1;
+  }
+  return pieces;
 }
 
 function isBlank(buffer: Buffer, start: number, end: number): boolean {

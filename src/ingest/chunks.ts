@@ -1,22 +1,9 @@
-// Parsing lines into records (parsePiece, used by every JSON container) and chunks of JSONL lines into
-// conversation columns (readChunk, run by parse workers one chunk at a time; see parallel.ts).
+// Parsing lines into records (parsePiece, used by every JSON container) and blocks of JSONL lines into
+// conversation columns (readBlock, run by parse workers one block at a time; see parallel.ts).
 import type { SourceLocation } from '../types.ts';
-import type { Piece } from './bytes.ts';
+import { blockPieces, type LineBlock, type Piece } from './bytes.ts';
 import { createColumnsBuilder, type ConversationColumns } from './columns.ts';
 import type { ContainerName, FormatReader, RawRecord, ReaderOptions, Reject } from './types.ts';
-
-/** Lines as sent to a worker: the text of each (empty when unreadable) and, per line, its number, problem and size. */
-export interface LineChunk {
-  texts: string[];
-  lines: Int32Array;
-  /** LINE_* flags. */
-  flags: Uint8Array;
-  bytes: Float64Array;
-}
-
-export const LINE_BAD_UTF8 = 1;
-export const LINE_TOO_LARGE = 2;
-export const LINE_UNTERMINATED = 4;
 
 export type ChunkEvent = { reject: Reject } | { note: SourceLocation; reason: string };
 
@@ -28,11 +15,6 @@ export interface ChunkResult {
   columns: ConversationColumns;
   /** Rejects and conversations not loaded, in file order. */
   events: ChunkEvent[];
-}
-
-export function pieceFlags(piece: Piece): number {
-  const problem = piece.ok ? 0 : piece.problem === 'utf8' ? LINE_BAD_UTF8 : LINE_TOO_LARGE;
-  return problem | (piece.unterminated ? LINE_UNTERMINATED : 0);
 }
 
 /** A line or JSON value parsed, or the located reason it cannot be. */
@@ -53,25 +35,15 @@ export function parsePiece(piece: Piece & { index?: number }, file: string, cont
   }
 }
 
-export async function readChunk(
-  chunk: LineChunk,
+export async function readBlock(
+  block: LineBlock,
   file: string,
   reader: FormatReader,
   options: ReaderOptions,
+  maxRecordBytes: number,
   hashUser: (raw: string) => string,
 ): Promise<ChunkResult> {
-  const records: (RawRecord | Reject)[] = new Array(chunk.texts.length);
-  for (let i = 0; i < records.length; i++) {
-    const flags = chunk.flags[i];
-    const unterminated = (flags & LINE_UNTERMINATED) !== 0;
-    const line = chunk.lines[i];
-    const bytes = chunk.bytes[i];
-    const piece: Piece =
-      flags & (LINE_BAD_UTF8 | LINE_TOO_LARGE)
-        ? { ok: false, problem: flags & LINE_BAD_UTF8 ? 'utf8' : 'size', line, bytes, unterminated }
-        : { ok: true, text: chunk.texts[i], line, bytes, unterminated };
-    records[i] = parsePiece(piece, file, 'jsonl');
-  }
+  const records = blockPieces(block, maxRecordBytes).map((piece) => parsePiece(piece, file, 'jsonl'));
   const builder = createColumnsBuilder();
   const result: Omit<ChunkResult, 'columns'> = { recordsRead: records.length, conversationsRead: 0, empty: 0, noUserTurn: 0, events: [] };
   for await (const item of reader.read(each(records), options)) {

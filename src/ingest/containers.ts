@@ -4,7 +4,7 @@
 import { open } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { SourceLocation } from '../types.ts';
-import { openByteStream, prepend, splitJsonValues, splitLines, type Piece } from './bytes.ts';
+import { createLineReader, openByteStream, prepend, splitJsonValues, type LineBlock, type Piece } from './bytes.ts';
 import { parsePiece } from './chunks.ts';
 import type { ContainerName, RawRecord, Reject } from './types.ts';
 
@@ -22,11 +22,12 @@ export interface OpenedContainer {
   container: ContainerName;
   records: AsyncGenerator<RawRecord | Reject>;
   /**
-   * JSONL only: the lines beneath `records`. `records` reads them lazily, so once records have been taken
-   * from it, the remaining lines can be read from here instead (and parsed elsewhere, see parsePiece).
+   * JSONL only: the lines beneath `records`, as blocks of undecoded lines. `records` reads lazily, so once
+   * records have been taken from it, the remaining lines can be read from here instead (and parsed by
+   * workers, see parallel.ts).
    */
-  lines?: AsyncGenerator<Piece>;
-  /** SHA-256 of the file bytes; complete once `records` (or `lines`) is exhausted. */
+  blocks?: () => AsyncGenerator<LineBlock>;
+  /** SHA-256 of the file bytes; complete once `records` (or `blocks`) is exhausted. */
   digest(): Promise<string>;
 }
 
@@ -54,9 +55,10 @@ export async function openContainer(input: ContainerInput, size: number): Promis
   const firstLine = headText.trimStart().split('\n', 1)[0];
   const pretty = first === '{' && lower.endsWith('.json') && headText.trimStart().includes('\n') && !parses(firstLine);
   const container: ContainerName = first === '[' || pretty ? 'json' : 'jsonl';
-  const pieces = container === 'json' ? splitJsonValues(chunks, input.maxRecordBytes) : splitLines(chunks, input.maxRecordBytes);
-  const records = parsePieces(pieces, input.displayName, container);
-  return { container, records, lines: container === 'jsonl' ? pieces : undefined, digest: async () => stream.digest() };
+  const digest = async () => stream.digest();
+  if (container === 'json') return { container, records: parsePieces(splitJsonValues(chunks, input.maxRecordBytes), input.displayName, container), digest };
+  const lines = createLineReader(chunks, input.maxRecordBytes);
+  return { container, records: parsePieces(lines.pieces, input.displayName, container), blocks: lines.blocks, digest };
 }
 
 export function unreadable(file: string, error: unknown): Error {

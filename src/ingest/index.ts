@@ -86,8 +86,9 @@ async function ingestFile(ws: Workspace, file: string, options: IngestOptions, c
   let writing: Promise<void> = Promise.resolve();
   let writer: BatchWriter | undefined;
   try {
+    const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     const opened = await openContainer(
-      { file, displayName: file, maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, onProgress: progress.tick, onTotal: progress.setTotal },
+      { file, displayName: file, maxRecordBytes, onProgress: progress.tick, onTotal: progress.setTotal },
       statSync(file).size,
     );
     summary.container = opened.container;
@@ -151,7 +152,7 @@ async function ingestFile(ws: Workspace, file: string, options: IngestOptions, c
       }
     }
     batchWriter.add(builder.take());
-    if (threads > 0 && opened.lines) {
+    if (threads > 0 && opened.blocks) {
       const handle = async (result: ChunkResult) => {
         summary.recordsRead += result.recordsRead;
         summary.conversationsRead += result.conversationsRead;
@@ -164,8 +165,8 @@ async function ingestFile(ws: Workspace, file: string, options: IngestOptions, c
         batchWriter.add(result.columns);
         if (batchWriter.size >= appendSize) await flush(false);
       };
-      const data = { file, format: reader.name, options, salt: loadOrCreateSalt(ws.dir).toString('hex') };
-      await parseInWorkers(opened.lines, threads, data, handle, (error) => unreadable(file, error));
+      const data = { file, format: reader.name, options, maxRecordBytes, salt: loadOrCreateSalt(ws.dir).toString('hex') };
+      await parseInWorkers(opened.blocks(), threads, data, handle, (error) => unreadable(file, error));
     }
     await flush(true);
     await writing;

@@ -1,7 +1,8 @@
-// A parse worker: turns chunks of JSONL lines into conversation columns (see chunks.ts and parallel.ts).
+// A parse worker: turns blocks of JSONL lines into conversation columns (see chunks.ts and parallel.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { userHasher } from '../util/hash.ts';
-import { cachedHasher, readChunk, type LineChunk } from './chunks.ts';
+import type { LineBlock } from './bytes.ts';
+import { cachedHasher, readBlock } from './chunks.ts';
 import { formatReader } from './formats/index.ts';
 import type { ParseReply, ParseWorkerData } from './parallel.ts';
 import { transferList } from './columns.ts';
@@ -11,11 +12,11 @@ const reader = formatReader(data.format);
 const hashUser = cachedHasher(userHasher(Buffer.from(data.salt, 'hex')));
 let queue = Promise.resolve();
 
-parentPort!.on('message', (chunk: LineChunk) => {
+parentPort!.on('message', (block: LineBlock) => {
   queue = queue.then(async () => {
     let reply: ParseReply;
     try {
-      reply = { result: await readChunk(chunk, data.file, reader, data.options, hashUser) };
+      reply = { result: await readBlock(block, data.file, reader, data.options, data.maxRecordBytes, hashUser) };
     } catch (error) {
       reply = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
     }
