@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
-import { loadOrCreateSalt, type Workspace } from '../store/workspace.ts';
+import { configuredMemoryLimit, loadOrCreateSalt, type Workspace } from '../store/workspace.ts';
 import { startProgress, type Progress } from '../util/progress.ts';
 import { cachedHasher, type ChunkResult } from './chunks.ts';
 import { openContainer, unreadable } from './containers.ts';
@@ -26,6 +26,12 @@ const DEFAULT_BATCH_SIZE = 200_000;
 /** Conversations looked up and appended at a time (the transaction spans several). */
 const APPEND_SIZE = 5000;
 const DETECTION_SAMPLE = 20;
+/**
+ * Loading only appends, and needs little of DuckDB's cache. With 128MB instead of the workspace's 256MB,
+ * peak RSS for 200k / 600k / 1.2M conversations was 491 / 501 / 514 MB instead of 588 / 602 / 760 MB,
+ * at the same speed. A limit the user set with CLIO_DUCKDB_MEMORY is kept.
+ */
+const INGEST_MEMORY_LIMIT = '128MB';
 /** JSONL files at least this large are parsed by worker threads unless `threads` says otherwise. */
 const PARALLEL_MIN_BYTES = 8 << 20;
 
@@ -49,12 +55,18 @@ export async function ingestFiles(ws: Workspace, files: string[], options: Inges
     storedIds: () => (storedIds ??= loadStoredIds(ws)),
     forgetStoredIds: () => (storedIds = undefined),
   };
-  for (const file of files) {
-    const summary = await ingestFile(ws, file, options, context);
-    summaries.push(summary);
-    if (summary.error && options.strict) {
-      throw new Error(`${summary.error} (nothing from ${file} was kept; earlier files stay loaded)`);
+  const lowerMemory = process.env.CLIO_DUCKDB_MEMORY === undefined;
+  if (lowerMemory) await ws.run(`SET memory_limit = '${INGEST_MEMORY_LIMIT}'`);
+  try {
+    for (const file of files) {
+      const summary = await ingestFile(ws, file, options, context);
+      summaries.push(summary);
+      if (summary.error && options.strict) {
+        throw new Error(`${summary.error} (nothing from ${file} was kept; earlier files stay loaded)`);
+      }
     }
+  } finally {
+    if (lowerMemory) await ws.run(`SET memory_limit = '${configuredMemoryLimit()}'`);
   }
   return {
     files: summaries,

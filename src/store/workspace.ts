@@ -15,6 +15,11 @@ const DB_FILE = 'clio.duckdb';
 const SALT_FILE = 'secret.key';
 const DUCKDB_MEMORY_LIMIT = '256MB';
 
+/** DuckDB's memory limit for the workspace: CLIO_DUCKDB_MEMORY, else 256MB (see openWorkspace). */
+export function configuredMemoryLimit(): string {
+  return process.env.CLIO_DUCKDB_MEMORY ?? DUCKDB_MEMORY_LIMIT;
+}
+
 export interface Workspace {
   dir: string;
   dbPath: string;
@@ -50,7 +55,7 @@ export async function openWorkspace(options: OpenWorkspaceOptions = {}): Promise
     // limit keeps peak memory flat (larger work spills to clio.duckdb.tmp). CLIO_DUCKDB_MEMORY overrides it.
     // Ingest bench, peak RSS for 200k vs 100k conversations: 1GB 899 vs 532 MB, 512MB 896 vs 571 MB,
     // 256MB 628 vs 550 MB at the same throughput.
-    const settings = { memory_limit: process.env.CLIO_DUCKDB_MEMORY ?? DUCKDB_MEMORY_LIMIT, ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}) };
+    const settings = { memory_limit: configuredMemoryLimit(), ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}) };
     instance = await DuckDBInstance.create(dbPath, settings);
   } catch (error) {
     throw new Error(`cannot open workspace database ${dbPath} (is another clio process using it?)`, { cause: error });

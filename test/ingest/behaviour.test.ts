@@ -121,3 +121,17 @@ test('CLI: ingest, info, export through a child process; exit codes and one-line
   }
   assert.match(help.stdout, /Examples:\n\s+\$ clio ingest/);
 });
+
+test('ingest gives the workspace its own DuckDB memory limit back, also when a file fails under --strict', async () => {
+  const file = writeJsonl(join(dir, 'limit.jsonl'), [chat('memory limit words')]);
+  const limit = async (ws: { all: <T>(sql: string) => Promise<T[]> }) => (await ws.all<{ v: string }>("SELECT current_setting('memory_limit') AS v"))[0].v;
+  await withWorkspace(async (ws) => {
+    const before = await limit(ws);
+    assert.equal(before, '244.1 MiB'); // the workspace's 256MB
+    await ingestFiles(ws, [file], { progress: false });
+    assert.equal(await limit(ws), before);
+    writeFileSync(join(dir, 'limit-bad.jsonl'), 'not json\n');
+    await assert.rejects(ingestFiles(ws, [join(dir, 'limit-bad.jsonl')], { progress: false, strict: true }), /no readable record/);
+    assert.equal(await limit(ws), before);
+  });
+});
