@@ -1,18 +1,13 @@
 // The explorer API's response types, shared by the server (src/server/data.ts) and the web app
 // (web/src/api.ts imports them as types). Plain declarations only: nothing here may import Node or DuckDB.
-import type { Count, Folded } from '../types.ts';
+import type { Cluster, Count, Folded } from '../types.ts';
 
 export type { Count, Folded };
 
 export type FacetKind = 'category' | 'number' | 'text';
 
-export interface ExplorerCluster {
-  id: string;
-  level: number;
-  parentId: string | null;
-  name: string;
-  description: string;
-  size: number;
+/** A visible cluster as the explorer shows it; its count of distinct users is not served. */
+export interface ExplorerCluster extends Omit<Cluster, 'distinctUsers'> {
   /** Of the clustered corpus. */
   share: number;
   shareOfParent: number;
