@@ -3,7 +3,7 @@
 // Every result is written per point (or summed as an integer), and all floating-point reductions
 // happen on the main thread in point order, so results do not depend on how many threads ran.
 import { assignByScan, assignElkan, assignHamerly, assignListed, distanceToCentre } from './kmeans-assign.ts';
-import { instantiateDots, type DotsKernel } from './simd-kernel.ts';
+import { instantiateDots, type DotsKernel } from '../util/simd-kernel.ts';
 
 export interface KMeansLayout {
   n: number;

