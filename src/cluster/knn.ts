@@ -4,7 +4,7 @@
 // only with the rows of its bucket's `probes` closest buckets: about n·probes·√n dot products.
 // Dot products run in the project's WebAssembly SIMD kernel.
 import { kmeans } from './kmeans.ts';
-import { instantiateDots, type DotsKernel } from '../util/simd-kernel.ts';
+import { createDotsSpace } from '../util/simd-kernel.ts';
 
 export interface Neighbours {
   k: number;
@@ -44,33 +44,6 @@ function offer(result: Neighbours, i: number, j: number, similarity: number): vo
   }
   similarities[base + position] = similarity;
   indices[base + position] = j;
-}
-
-/** Rows copied, zero-padded to a multiple of 4, into WebAssembly memory for the SIMD dots kernel. */
-interface DotsSpace {
-  kernel: DotsKernel;
-  stride: number;
-  /** Byte address of row i (in the copied order). */
-  address(row: number): number;
-  outAddress: number;
-  out: Float32Array;
-}
-
-function createDotsSpace(data: Float32Array, order: ArrayLike<number>, dim: number): DotsSpace {
-  const n = order.length;
-  const stride = Math.ceil(dim / 4) * 4;
-  const rowsBytes = n * stride * 4;
-  const bytes = rowsBytes + n * 4;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1, maximum: 65536, shared: true });
-  const rows = new Float32Array(memory.buffer, 0, n * stride);
-  for (let r = 0; r < n; r++) rows.set(data.subarray(order[r] * dim, order[r] * dim + dim), r * stride);
-  return {
-    kernel: instantiateDots(memory),
-    stride,
-    address: (row) => row * stride * 4,
-    outAddress: rowsBytes,
-    out: new Float32Array(memory.buffer, rowsBytes, n),
-  };
 }
 
 export function exactNeighbours(data: Float32Array, n: number, dim: number, k: number): Neighbours {

@@ -3,7 +3,8 @@
 // fitted on a seeded sample and every other point is placed at the similarity-weighted mean of the 2-D
 // positions of its nearest sampled points (an inverted-file search over the sample keeps that fast).
 import { UMAP } from 'umap-js';
-import { dot, exactNeighbours } from '../cluster/knn.ts';
+import { exactNeighbours } from '../cluster/knn.ts';
+import { createDotsSpace } from '../util/simd-kernel.ts';
 import { createRandom } from '../util/random.ts';
 
 export const DEFAULT_MAP_SAMPLE = 5000;
@@ -115,27 +116,54 @@ interface PlaceInput {
 
 /**
  * Inverted-file nearest-neighbour placement: sampled points are bucketed by their most similar of
- * ~sqrt(sample) pivots; a query scans the buckets of its few most similar pivots only.
+ * ~sqrt(sample) pivots; a query scans the buckets of its few most similar pivots only. Similarities come
+ * from the SIMD dots kernel over rows laid out pivots first, then the sample bucket by bucket, so each
+ * scan is one kernel call over consecutive rows.
  */
 function placeFromSample(input: PlaceInput): void {
   const { unit, dim, n, sample, inSample, out, random } = input;
   const pivotCount = Math.max(1, Math.round(Math.sqrt(sample.length)));
   const pivots = seededSample(sample.length, pivotCount, random).map((k) => sample[k]);
   const probes = Math.min(pivotCount, 4);
-  const buckets: number[][] = Array.from({ length: pivotCount }, () => []);
-  for (const point of sample) buckets[nearest(unit, dim, point, pivots, 1)[0]].push(point);
+  const pivotOf = new Int32Array(sample.length);
+  const best = new Int32Array(Math.max(probes, PLACE_NEIGHBOURS));
+  const bySample = createDotsSpace(unit, Int32Array.from([...pivots, ...sample]), dim);
+  sample.forEach((_, k) => {
+    bySample.kernel.dots(bySample.address(pivotCount + k), bySample.address(0), pivotCount, bySample.stride, bySample.outAddress);
+    topIndices(bySample.out, pivotCount, 1, best);
+    pivotOf[k] = best[0];
+  });
+  // Sampled points ordered by bucket (then by position in the sample).
+  const order = Int32Array.from(sample.keys()).sort((a, b) => pivotOf[a] - pivotOf[b] || a - b);
+  const bucketStart = new Int32Array(pivotCount + 1);
+  for (const pivot of pivotOf) bucketStart[pivot + 1]++;
+  for (let b = 0; b < pivotCount; b++) bucketStart[b + 1] += bucketStart[b];
+  const space = createDotsSpace(unit, Int32Array.from([...pivots, ...Array.from(order, (k) => sample[k])]), dim, 1);
+  const queryRow = pivotCount + sample.length;
+  const query = space.address(queryRow);
+  const candidates = new Int32Array(sample.length);
   let done = 0;
   for (let i = 0; i < n; i++) {
     if (inSample[i]) continue;
-    const candidates: number[] = [];
-    for (const bucket of nearest(unit, dim, i, pivots, probes)) for (const point of buckets[bucket]) candidates.push(point);
-    const neighbours = nearest(unit, dim, i, Int32Array.from(candidates), PLACE_NEIGHBOURS);
+    space.rows.set(unit.subarray(i * dim, (i + 1) * dim), queryRow * space.stride);
+    space.kernel.dots(query, space.address(0), pivotCount, space.stride, space.outAddress);
+    const probed = topIndices(space.out, pivotCount, probes, best);
+    const buckets = Array.from(best.subarray(0, probed));
+    let count = 0;
+    for (const b of buckets) {
+      const size = bucketStart[b + 1] - bucketStart[b];
+      if (size === 0) continue;
+      space.kernel.dots(query, space.address(pivotCount + bucketStart[b]), size, space.stride, space.outAddress + count * 4);
+      for (let r = 0; r < size; r++) candidates[count + r] = sample[order[bucketStart[b] + r]];
+      count += size;
+    }
+    const found = topIndices(space.out, count, PLACE_NEIGHBOURS, best);
     let x = 0;
     let y = 0;
     let weightSum = 0;
-    for (const k of neighbours) {
-      const point = candidates[k];
-      const weight = Math.max(1e-6, dot(unit, i * dim, point * dim, dim) + 1) ** 4; // sharpen towards the closest
+    for (let m = 0; m < found; m++) {
+      const point = candidates[best[m]];
+      const weight = Math.max(1e-6, space.out[best[m]] + 1) ** 4; // sharpen towards the closest
       x += weight * out[2 * point];
       y += weight * out[2 * point + 1];
       weightSum += weight;
@@ -146,25 +174,23 @@ function placeFromSample(input: PlaceInput): void {
   }
 }
 
-/** Indices into `among` of the k rows most similar (dot product) to row `query`, best first. */
-function nearest(unit: Float32Array, dim: number, query: number, among: Int32Array, k: number): number[] {
-  const best: { index: number; score: number }[] = [];
-  for (let j = 0; j < among.length; j++) {
-    const score = dot(unit, query * dim, among[j] * dim, dim);
-    let at: number;
-    if (best.length < k) {
-      best.push({ index: j, score });
-      at = best.length - 1;
-    } else if (score > best[k - 1].score) {
-      at = k - 1;
-      best[at] = { index: j, score };
-    } else continue;
-    while (at > 0 && best[at - 1].score < score) {
-      [best[at - 1], best[at]] = [best[at], best[at - 1]];
+/**
+ * Writes to `into` the indices of the `k` largest of scores[0..count), largest first (the earlier index
+ * on ties); returns how many were written (fewer than k when count is).
+ */
+function topIndices(scores: Float32Array, count: number, k: number, into: Int32Array): number {
+  let found = 0;
+  for (let j = 0; j < count; j++) {
+    const score = scores[j];
+    if (found === k && score <= scores[into[k - 1]]) continue;
+    let at = found < k ? found++ : k - 1;
+    while (at > 0 && scores[into[at - 1]] < score) {
+      into[at] = into[at - 1];
       at--;
     }
+    into[at] = j;
   }
-  return best.map((b) => b.index);
+  return found;
 }
 
 function cosineDistance(a: number[], b: number[]): number {

@@ -130,3 +130,38 @@ export function instantiateDots(memory: WebAssembly.Memory): DotsKernel {
   const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
   return { dots: exports.dots as DotsKernel['dots'], dots2: exports.dots2 as DotsKernel['dots2'] };
 }
+
+/** Rows in WebAssembly memory for the dots kernel (see createDotsSpace). */
+export interface DotsSpace {
+  kernel: DotsKernel;
+  stride: number;
+  /** Byte address of row i (in the copied order; spare rows follow). */
+  address(row: number): number;
+  /** All rows, `stride` floats each. */
+  rows: Float32Array;
+  outAddress: number;
+  out: Float32Array;
+}
+
+/**
+ * Rows of `data` (in `order`) copied, zero-padded to a multiple of 4, into WebAssembly memory for the
+ * kernel, then `spareRows` zeroed rows the caller may fill (a query row, say), then room for one output
+ * value per row.
+ */
+export function createDotsSpace(data: Float32Array, order: ArrayLike<number>, dim: number, spareRows = 0): DotsSpace {
+  const n = order.length + spareRows;
+  const stride = Math.ceil(dim / 4) * 4;
+  const rowsBytes = n * stride * 4;
+  const bytes = rowsBytes + n * 4;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1, maximum: 65536, shared: true });
+  const rows = new Float32Array(memory.buffer, 0, n * stride);
+  for (let r = 0; r < order.length; r++) rows.set(data.subarray(order[r] * dim, order[r] * dim + dim), r * stride);
+  return {
+    kernel: instantiateDots(memory),
+    stride,
+    address: (row) => row * stride * 4,
+    rows,
+    outAddress: rowsBytes,
+    out: new Float32Array(memory.buffer, rowsBytes, n),
+  };
+}

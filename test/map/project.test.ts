@@ -48,6 +48,40 @@ test('well-separated blobs stay separated in 2-D, for fitted and for placed poin
   }
 });
 
+test('points keep their most similar points as map neighbours, along a curve the map unrolls (3 in 4 placed, not fitted)', async () => {
+  // Points along a half circle in 24 dimensions: UMAP lays them out as a 1-D curve, so a point placed
+  // from the wrong sampled neighbours lands measurably away from its nearest one.
+  const dim = 24;
+  const n = 1200;
+  const sampleSize = 300;
+  const random = createRandom(5);
+  const axisA = Array.from({ length: dim }, () => standardNormal(random));
+  const axisB = Array.from({ length: dim }, () => standardNormal(random));
+  const vectors = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const t = Math.PI * random();
+    for (let d = 0; d < dim; d++) vectors[i * dim + d] = Math.cos(t) * axisA[d] + Math.sin(t) * axisB[d] + 0.02 * standardNormal(random);
+  }
+  const points = await projectTo2d({ vectors, n, dim, seed: 2, sampleSize });
+  const units = Array.from({ length: n }, (_, i) => {
+    const row = Array.from(vectors.subarray(i * dim, (i + 1) * dim));
+    const norm = Math.hypot(...row);
+    return row.map((v) => v / norm);
+  });
+  const similarity = (i: number, j: number) => units[i].reduce((sum, v, d) => sum + v * units[j][d], 0);
+  const distance = (i: number, j: number) => Math.hypot(points[2 * i] - points[2 * j], points[2 * i + 1] - points[2 * j + 1]);
+  const nearestBy = (i: number, score: (j: number) => number, k: number) =>
+    Array.from({ length: n }, (_, j) => j).filter((j) => j !== i).sort((a, b) => score(a) - score(b)).slice(0, k);
+  // Share of each point's 10 most similar points (in the vectors) among its 10 nearest on the map.
+  let recall = 0;
+  for (let i = 0; i < n; i += 4) {
+    const similar = new Set(nearestBy(i, (j) => -similarity(i, j), 10));
+    recall += nearestBy(i, (j) => distance(i, j), 10).filter((j) => similar.has(j)).length / 10;
+  }
+  recall /= n / 4;
+  assert.ok(recall > 0.45, `neighbour recall ${recall}`);
+});
+
 test('the same seed gives the same map; another seed a different one', async () => {
   const data = blobs({ blobs: 3, perBlob: 40, dim: 16, seed: 4 });
   const options = { vectors: data.vectors, n: data.n, dim: 16, sampleSize: 80 };
