@@ -59,15 +59,39 @@ export function normaliseGraph(rows: Map<number, number>[]): SymmetricGraph {
   return { n, indptr, indices, weights };
 }
 
-/** out = (I + S) / 2 · x for every column. */
+/**
+ * out = (I + S) / 2 · x for every column. Four columns per pass over the graph: its arrays are read a
+ * quarter as often and the four sums proceed independently (same sums, same order, as one at a time).
+ */
 function applyShifted(graph: SymmetricGraph, x: ColumnBlock): ColumnBlock {
   const out = createBlock(x.rows, x.columns);
-  for (let c = 0; c < x.columns; c++) {
+  const { indptr, indices, weights } = graph;
+  let c = 0;
+  for (; c + 3 < x.columns; c += 4) {
+    const [x0, x1, x2, x3] = [column(x, c), column(x, c + 1), column(x, c + 2), column(x, c + 3)];
+    const [o0, o1, o2, o3] = [column(out, c), column(out, c + 1), column(out, c + 2), column(out, c + 3)];
+    for (let i = 0; i < graph.n; i++) {
+      let s0 = x0[i], s1 = x1[i], s2 = x2[i], s3 = x3[i];
+      for (let p = indptr[i]; p < indptr[i + 1]; p++) {
+        const w = weights[p];
+        const j = indices[p];
+        s0 += w * x0[j];
+        s1 += w * x1[j];
+        s2 += w * x2[j];
+        s3 += w * x3[j];
+      }
+      o0[i] = s0 / 2;
+      o1[i] = s1 / 2;
+      o2[i] = s2 / 2;
+      o3[i] = s3 / 2;
+    }
+  }
+  for (; c < x.columns; c++) {
     const source = column(x, c);
     const target = column(out, c);
     for (let i = 0; i < graph.n; i++) {
       let sum = source[i];
-      for (let p = graph.indptr[i]; p < graph.indptr[i + 1]; p++) sum += graph.weights[p] * source[graph.indices[p]];
+      for (let p = indptr[i]; p < indptr[i + 1]; p++) sum += weights[p] * source[indices[p]];
       target[i] = sum / 2;
     }
   }
