@@ -37,9 +37,9 @@ async function json<T>(path: string, target: Hono = app): Promise<T> {
   return (await response.json()) as T;
 }
 
-/** Conversations per visible cluster (all levels) matching a facet condition, straight from the tables. */
-async function countsInTables(condition: string): Promise<Map<string, number>> {
-  const rows = await ws.all<{ cluster_id: string; n: number }>(
+/** Conversations and distinct users per cluster (all levels) matching a facet condition, straight from the tables. */
+async function countsInTables(condition: string): Promise<Map<string, { n: number; users: number }>> {
+  const rows = await ws.all<{ cluster_id: string; n: number; users: number }>(
     `WITH RECURSIVE hit AS (
        SELECT m.conversation_id, m.cluster_id FROM cluster_members m
        WHERE m.run_id = $1 AND m.conversation_id IN (SELECT conversation_id FROM facets f WHERE ${condition})
@@ -47,10 +47,11 @@ async function countsInTables(condition: string): Promise<Map<string, number>> {
        SELECT * FROM hit UNION ALL
        SELECT up.conversation_id, k.parent_id FROM up JOIN clusters k ON k.run_id = $1 AND k.cluster_id = up.cluster_id WHERE k.parent_id IS NOT NULL
      )
-     SELECT cluster_id, count(*) AS n FROM up GROUP BY cluster_id`,
+     SELECT cluster_id, count(*) AS n, count(DISTINCT coalesce(c.user_hash, c.conversation_id)) AS users
+     FROM up JOIN conversations c USING (conversation_id) GROUP BY cluster_id`,
     [runId],
   );
-  return new Map(rows.map((r) => [r.cluster_id, r.n]));
+  return new Map(rows.map((r) => [r.cluster_id, { n: r.n, users: r.users }]));
 }
 
 test('meta names the run, the thresholds and the facets; traces are off', async () => {
@@ -205,9 +206,10 @@ test('overlay and compare counts match direct SQL counts', async () => {
   assert.equal(overlay.clusters.length, clusters.length);
   for (const entry of overlay.clusters) {
     const cluster = clusters.find((c) => c.id === entry.id)!;
-    const count = expected.get(entry.id) ?? 0;
+    const { n: count, users } = expected.get(entry.id) ?? { n: 0, users: 0 };
+    // Withheld when the matching conversations, or their distinct users, are below the thresholds (20 / 10).
+    assert.equal(Boolean(entry.few), count > 0 && (count < 20 || users < 10), `${entry.id}: ${count} conversations, ${users} users`);
     if (entry.few) {
-      assert.ok(count < 20, `${entry.id} flagged few with ${count}`);
       assert.equal(entry.share, null);
       assert.equal(entry.count, undefined);
     } else {
@@ -222,7 +224,7 @@ test('overlay and compare counts match direct SQL counts', async () => {
   assert.deepEqual(compare.subset, { size: total, share: total / clustered });
   assert.equal(compare.clusters.length + compare.hidden, clusters.length);
   for (const [i, entry] of compare.clusters.entries()) {
-    assert.equal(entry.subsetCount, expected.get(entry.id));
+    assert.equal(entry.subsetCount, expected.get(entry.id)?.n);
     assert.ok(entry.subsetCount >= 20);
     assert.ok(Math.abs(entry.ratio - entry.subsetCount / entry.size / (total / clustered)) < 1e-12);
     if (i > 0) assert.ok(compare.clusters[i - 1].ratio >= entry.ratio, 'sorted by ratio, highest first');
