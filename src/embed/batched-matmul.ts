@@ -59,8 +59,9 @@ export function createBatchedMatMul(): (args: BatchMatMulArgs) => TensorInfo | u
   let heap = new Float32Array(memory.buffer);
   const reserve = (floats: number) => {
     const missing = floats * 4 - memory.buffer.byteLength;
-    if (missing > 0) memory.grow(Math.ceil(missing / 65536));
-    if (heap.buffer !== memory.buffer || heap.length * 4 !== memory.buffer.byteLength) heap = new Float32Array(memory.buffer);
+    if (missing <= 0) return;
+    memory.grow(Math.ceil(missing / 65536));
+    heap = new Float32Array(memory.buffer); // a grown memory has a new, longer buffer
   };
   return ({ inputs: { a, b }, backend, attrs: { transposeA, transposeB } }) => {
     const rank = a.shape.length;
@@ -80,9 +81,10 @@ export function createBatchedMatMul(): (args: BatchMatMulArgs) => TensorInfo | u
     const bAt = rows * stride;
     const outAt = bAt + columns * stride;
     reserve(outAt + rows * columns);
+    // Allocating the output may grow TF.js's heap, which detaches views taken before: take them after.
+    const out = backend.makeOutput([...batchShape, rows, columns], 'float32');
     const aValues = backend.typedArrayFromHeap(a);
     const bValues = backend.typedArrayFromHeap(b);
-    const out = backend.makeOutput([...batchShape, rows, columns], 'float32');
     const outValues = backend.typedArrayFromHeap(out);
     if (stride !== inner) heap.fill(0, 0, outAt);
     for (let s = 0; s < batch; s++) {

@@ -79,6 +79,21 @@ test('batched products equal a plain reference for every transpose combination, 
   }
 });
 
+test('products large enough to grow both the kernel memory and TF.js heap are still right', () => {
+  const batched = createBatchedMatMul();
+  const a = randomTensor([2, 900, 900]);
+  const b = randomTensor([2, 900, 900]);
+  const out = batched({ inputs: { a, b }, backend: tf.backend(), attrs: { transposeA: false, transposeB: true } });
+  assert.ok(out);
+  const expected = tf.matMul(a, b, false, true);
+  const values = (tf.backend() as { typedArrayFromHeap(t: object): Float32Array }).typedArrayFromHeap(out); // after matMul may have grown the heap
+  const reference = expected.dataSync();
+  let worst = 0;
+  for (let i = 0; i < reference.length; i++) worst = Math.max(worst, Math.abs(values[i] - reference[i]));
+  assert.ok(worst < 1e-3, `off by ${worst}`);
+  for (const tensor of [a, b, expected]) tensor.dispose();
+});
+
 test('unbatched and broadcast products are left to the backend', () => {
   const batched = createBatchedMatMul();
   const backend = tf.backend();
