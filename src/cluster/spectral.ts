@@ -114,7 +114,7 @@ export function embedGraph(graph: SymmetricGraph, options: SpectralOptions): { d
   const multiplies = options.multipliesPerRound ?? 4;
   for (let round = 0; round < rounds; round++) {
     for (let m = 0; m < multiplies; m++) q = applyShifted(graph, q);
-    orthonormalise(q, round === rounds - 1 ? 2 : 1);
+    orthonormalise(q);
   }
   // Rayleigh-Ritz: the best approximations to the top eigenvectors within span(Q).
   const projected = crossProduct(q, applyShifted(graph, q));

@@ -1,6 +1,6 @@
 // A WebAssembly SIMD kernel for dot products of one vector with a run of consecutive rows: the
 // operation k-means and nearest neighbours spend their time in, and the batched matrix products of
-// USE-lite's attention (embed/batched-matmul.ts). Plain JavaScript manages well under 1 G multiply-adds per
+// USE-lite's attention (embed/batched-matmul.ts); and for sparse times dense products (the TF-IDF SVD). Plain JavaScript manages well under 1 G multiply-adds per
 // second per core here; f32x4 lanes do several times that. The module is assembled from bytes below
 // (no build step, no dependency) and imports a shared memory, so every worker thread runs the same
 // kernel over the same SharedArrayBuffer.
@@ -46,28 +46,67 @@ const I32_ADD = 0x6a;
 const I32_SUB = 0x6b;
 const I32_LT_U = 0x49;
 const I32_LT_S = 0x48;
+const I32_MUL = 0x6c;
+const I32_GE_U = 0x4f;
 const F32_ADD = 0x92;
 const f32Store = (offset: number) => [0x38, 2, ...uleb(offset)];
+const i32Load = (offset = 0) => [0x28, 2, ...uleb(offset)];
+const f32Load = (offset = 0) => [0x2a, 2, ...uleb(offset)];
+const v128Store = (offset = 0) => simd(0x0b, 4, ...uleb(offset));
+const f32x4Splat = simd(0x13);
+const BLOCK = [0x02, 0x40];
+const LOOP = [0x03, 0x40];
+const END = 0x0b;
+const brIf = (depth: number) => [0x0d, depth];
+const br = (depth: number) => [0x0c, depth];
+
+/** The lane type of a kernel: four f32 or two f64 per 128-bit vector. */
+interface Lanes {
+  lanes: number;
+  /** log2 of the element size in bytes */
+  shift: number;
+  mul: number[];
+  add: number[];
+  sub: number[];
+  splat: number[];
+  extract: (lane: number) => number[];
+  scalarAdd: number;
+  scalarLoad: (offset?: number) => number[];
+  scalarStore: (offset: number) => number[];
+}
+
+const F32_LANES: Lanes = {
+  lanes: 4, shift: 2, mul: f32x4Mul, add: f32x4Add, sub: simd(0xe5), splat: simd(0x13), extract: lane,
+  scalarAdd: F32_ADD, scalarLoad: (offset = 0) => [0x2a, 2, ...uleb(offset)], scalarStore: f32Store,
+};
+const F64_LANES: Lanes = {
+  lanes: 2, shift: 3, mul: simd(0xf2), add: simd(0xf0), sub: simd(0xf1), splat: simd(0x14), extract: (index) => simd(0x21, index),
+  scalarAdd: 0xa0, scalarLoad: (offset = 0) => [0x2b, 3, ...uleb(offset)], scalarStore: (offset) => [0x39, 3, ...uleb(offset)],
+};
 
 /**
- * dots(x, rows, count, dimension, out): out[r] = x . rows[r] for r < count, all f32, byte addresses,
- * `dimension` a multiple of 4 (rows are zero-padded to it). dots2(x1, x2, rows, count, dimension,
- * out1, out2) does the same for two vectors at once. Each load of a row serves every vector and each
- * load of a vector serves four rows, which keeps the loop limited by arithmetic, not memory.
+ * dots(x, rows, count, dimension, out): out[r] = x . rows[r] for r < count, byte addresses, `dimension`
+ * (in elements) a multiple of the lanes (rows are zero-padded to it). dots2(x1, x2, rows, count,
+ * dimension, out1, out2) does the same for two vectors at once. Each load of a row serves every vector
+ * and each load of a vector serves four rows, which keeps the loop limited by arithmetic, not memory.
  */
-function dotsFunction(vectors: number): number[] {
+function dotsFunction(vectors: number, type: Lanes = F32_LANES): number[] {
   const X = Array.from({ length: vectors }, (_, p) => p);
   const ROWS = vectors, COUNT = vectors + 1, DIM = vectors + 2;
   const OUT = X.map((p) => vectors + 3 + p);
   const J = 2 * vectors + 3, ROW_BYTES = J + 1, ROW = [ROWS, J + 2, J + 3, J + 4];
   const XV = X.map((p) => J + 5 + p);
   const ACC = X.map((p) => [0, 1, 2, 3].map((r) => J + 5 + vectors + 4 * p + r));
-  const hsum = (acc: number) => [...get(acc), ...lane(0), ...get(acc), ...lane(1), F32_ADD,
-    ...get(acc), ...lane(2), ...get(acc), ...lane(3), F32_ADD, F32_ADD];
+  const size = 1 << type.shift;
+  const hsum = (acc: number) =>
+    type.lanes === 4
+      ? [...get(acc), ...type.extract(0), ...get(acc), ...type.extract(1), type.scalarAdd,
+        ...get(acc), ...type.extract(2), ...get(acc), ...type.extract(3), type.scalarAdd, type.scalarAdd]
+      : [...get(acc), ...type.extract(0), ...get(acc), ...type.extract(1), type.scalarAdd];
   const accumulate = (p: number, r: number) => [
-    ...get(ACC[p][r]), ...get(XV[p]), ...get(ROW[r]), ...get(J), I32_ADD, ...v128Load(), ...f32x4Mul, ...f32x4Add, ...set(ACC[p][r]),
+    ...get(ACC[p][r]), ...get(XV[p]), ...get(ROW[r]), ...get(J), I32_ADD, ...v128Load(), ...type.mul, ...type.add, ...set(ACC[p][r]),
   ];
-  // inner loop over the dimension for `rows` rows (1 or 4), then the sums stored at each out + 4 r
+  // inner loop over the dimension for `rows` rows (1 or 4), then the sums stored at each out + size r
   const rowsPass = (rows: number) => [
     ...X.flatMap((p) => ACC[p].slice(0, rows).flatMap((acc) => [...v128Zero, ...set(acc)])),
     ...i32Const(0), ...set(J),
@@ -76,12 +115,12 @@ function dotsFunction(vectors: number): number[] {
     ...X.flatMap((p) => ACC[p].slice(0, rows).flatMap((_, r) => accumulate(p, r))),
     ...get(J), ...i32Const(16), I32_ADD, 0x22 /* local.tee */, J, ...get(ROW_BYTES), I32_LT_U, 0x0d, 0,
     0x0b,
-    ...X.flatMap((p) => ACC[p].slice(0, rows).flatMap((acc, r) => [...get(OUT[p]), ...hsum(acc), ...f32Store(4 * r)])),
-    ...X.flatMap((p) => [...get(OUT[p]), ...i32Const(4 * rows), I32_ADD, ...set(OUT[p])]),
+    ...X.flatMap((p) => ACC[p].slice(0, rows).flatMap((acc, r) => [...get(OUT[p]), ...hsum(acc), ...type.scalarStore(size * r)])),
+    ...X.flatMap((p) => [...get(OUT[p]), ...i32Const(size * rows), I32_ADD, ...set(OUT[p])]),
     ...get(COUNT), ...i32Const(rows), I32_SUB, ...set(COUNT),
   ];
   const body = [
-    ...get(DIM), ...i32Const(2), 0x74 /* i32.shl */, ...set(ROW_BYTES),
+    ...get(DIM), ...i32Const(type.shift), 0x74 /* i32.shl */, ...set(ROW_BYTES),
     // four rows at a time
     0x02, 0x40, 0x03, 0x40,
     ...get(COUNT), ...i32Const(4), I32_LT_S, 0x0d, 1, // leave when fewer than 4 rows remain
@@ -104,6 +143,93 @@ function dotsFunction(vectors: number): number[] {
   return [...uleb(code.length), ...code];
 }
 
+/**
+ * subtractCombination64(coefficients, rows, count, dimension, v): v -= Σ_r coefficients[r] · rows[r]
+ * for r < count, f64, byte addresses, `dimension` (in elements) even. With dots (f64) it makes a
+ * classical Gram-Schmidt step: each load and store of v serves four rows.
+ */
+function subtractCombinationFunction(type: Lanes): number[] {
+  const COEFFICIENTS = 0, ROWS = 1, COUNT = 2, DIM = 3, V = 4;
+  const J = 5, ROW_BYTES = 6, ROW = [ROWS, 7, 8, 9], C = [10, 11, 12, 13];
+  const size = 1 << type.shift;
+  const rowsPass = (rows: number) => [
+    ...[1, 2, 3].slice(0, rows - 1).flatMap((r) => [...get(ROW[r - 1]), ...get(ROW_BYTES), I32_ADD, ...set(ROW[r])]),
+    ...C.slice(0, rows).flatMap((c, r) => [...get(COEFFICIENTS), ...type.scalarLoad(size * r), ...type.splat, ...set(c)]),
+    ...i32Const(0), ...set(J),
+    ...LOOP,
+    ...get(V), ...get(J), I32_ADD,
+    ...get(V), ...get(J), I32_ADD, ...v128Load(),
+    ...C.slice(0, rows).flatMap((c, r) => [...get(c), ...get(ROW[r]), ...get(J), I32_ADD, ...v128Load(), ...type.mul, ...type.sub]),
+    ...v128Store(),
+    ...get(J), ...i32Const(16), I32_ADD, 0x22 /* local.tee */, J, ...get(ROW_BYTES), I32_LT_U, ...brIf(0),
+    END,
+    ...get(ROW[rows - 1]), ...get(ROW_BYTES), I32_ADD, ...set(ROWS),
+    ...get(COEFFICIENTS), ...i32Const(size * rows), I32_ADD, ...set(COEFFICIENTS),
+    ...get(COUNT), ...i32Const(rows), I32_SUB, ...set(COUNT),
+  ];
+  const body = [
+    ...get(DIM), ...i32Const(type.shift), 0x74 /* i32.shl */, ...set(ROW_BYTES),
+    ...BLOCK, ...LOOP,
+    ...get(COUNT), ...i32Const(4), I32_LT_S, ...brIf(1),
+    ...rowsPass(4),
+    ...br(0),
+    END, END,
+    ...BLOCK, ...LOOP,
+    ...get(COUNT), 0x45 /* i32.eqz */, ...brIf(1),
+    ...rowsPass(1),
+    ...br(0),
+    END, END,
+    END,
+  ];
+  const locals = vector([[5, I32], [4, V128]]);
+  const code = [...locals, ...body];
+  return [...uleb(code.length), ...code];
+}
+
+/**
+ * A sparse matrix A (CSR: `indptr` of rows + 1 i32, `indices` i32 and `values` f32 per entry) times a dense
+ * row-major f32 matrix, accumulated into another: with `scatter` false (gather),
+ * dst[r] += Σ_p values[p] · src[indices[p]], that is dst += A·src; with `scatter` true,
+ * dst[indices[p]] += values[p] · src[r], that is dst += Aᵀ·src. Rows of src and dst are `strideBytes`
+ * long, a multiple of 16. Parameters: (indptr, indices, values, rows, src, dst, strideBytes).
+ */
+function sparseTimesDenseFunction(scatter: boolean): number[] {
+  const INDPTR = 0, INDICES = 1, VALUES = 2, ROWS = 3, SRC = 4, DST = 5, STRIDE = 6;
+  const P = 7, P_END = 8, FROM = 9, TO = 10, J = 11, ROW = 12, SCALE = 13;
+  // the row of the sparse row being walked and the row an entry's column names
+  const [ROW_SIDE, COLUMN_SIDE] = scatter ? [SRC, DST] : [DST, SRC];
+  const [ROW_TARGET, COLUMN_TARGET] = scatter ? [FROM, TO] : [TO, FROM];
+  const body = [
+    ...get(INDPTR), ...i32Load(), ...set(P),
+    ...BLOCK, ...LOOP,
+    ...get(ROW), ...get(ROWS), I32_GE_U, ...brIf(1),
+    ...get(INDPTR), ...get(ROW), ...i32Const(1), I32_ADD, ...i32Const(2), 0x74, I32_ADD, ...i32Load(), ...set(P_END),
+    ...get(ROW_SIDE), ...get(ROW), ...get(STRIDE), I32_MUL, I32_ADD, ...set(ROW_TARGET),
+    ...BLOCK, ...LOOP,
+    ...get(P), ...get(P_END), I32_GE_U, ...brIf(1),
+    ...get(VALUES), ...get(P), ...i32Const(2), 0x74, I32_ADD, ...f32Load(), ...f32x4Splat, ...set(SCALE),
+    ...get(COLUMN_SIDE), ...get(INDICES), ...get(P), ...i32Const(2), 0x74, I32_ADD, ...i32Load(), ...get(STRIDE), I32_MUL, I32_ADD, ...set(COLUMN_TARGET),
+    ...i32Const(0), ...set(J),
+    ...LOOP,
+    ...get(TO), ...get(J), I32_ADD,
+    ...get(TO), ...get(J), I32_ADD, ...v128Load(),
+    ...get(FROM), ...get(J), I32_ADD, ...v128Load(), ...get(SCALE), ...f32x4Mul, ...f32x4Add,
+    ...v128Store(),
+    ...get(J), ...i32Const(16), I32_ADD, 0x22 /* local.tee */, J, ...get(STRIDE), I32_LT_U, ...brIf(0),
+    END,
+    ...get(P), ...i32Const(1), I32_ADD, ...set(P),
+    ...br(0),
+    END, END,
+    ...get(ROW), ...i32Const(1), I32_ADD, ...set(ROW),
+    ...br(0),
+    END, END,
+    END,
+  ];
+  const locals = vector([[6, I32], [1, V128]]);
+  const code = [...locals, ...body];
+  return [...uleb(code.length), ...code];
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const signature = (params: number) => [0x60, ...vector(new Array(params).fill([I32])), 0];
   const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(1), ...uleb(65536)];
@@ -111,15 +237,29 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vector([signature(5), signature(7)])),
     ...section(2, vector([memoryImport])),
-    ...section(3, vector([[0], [1]])),
-    ...section(7, vector([[...name('dots'), 0x00, 0], [...name('dots2'), 0x00, 1]])),
-    ...section(10, vector([dotsFunction(1), dotsFunction(2)])),
+    ...section(3, vector([[0], [1], [1], [1], [0], [0]])),
+    ...section(7, vector([
+      [...name('dots'), 0x00, 0], [...name('dots2'), 0x00, 1], [...name('sparseTimesDense'), 0x00, 2],
+      [...name('sparseTransposeTimesDense'), 0x00, 3], [...name('dots64'), 0x00, 4], [...name('subtractCombination64'), 0x00, 5],
+    ])),
+    ...section(10, vector([
+      dotsFunction(1), dotsFunction(2), sparseTimesDenseFunction(false), sparseTimesDenseFunction(true),
+      dotsFunction(1, F64_LANES), subtractCombinationFunction(F64_LANES),
+    ])),
   ]);
 }
 
 export interface DotsKernel {
   dots(x: number, rows: number, count: number, dimension: number, out: number): void;
   dots2(x1: number, x2: number, rows: number, count: number, dimension: number, out1: number, out2: number): void;
+  /** dst += A·src (see sparseTimesDenseFunction); byte addresses. */
+  sparseTimesDense(indptr: number, indices: number, values: number, rows: number, src: number, dst: number, strideBytes: number): void;
+  /** dst += Aᵀ·src, A with `rows` rows; byte addresses. */
+  sparseTransposeTimesDense(indptr: number, indices: number, values: number, rows: number, src: number, dst: number, strideBytes: number): void;
+  /** dots in f64, `dimension` even. */
+  dots64(x: number, rows: number, count: number, dimension: number, out: number): void;
+  /** v -= Σ coefficients[r] · rows[r], f64, `dimension` even. */
+  subtractCombination64(coefficients: number, rows: number, count: number, dimension: number, v: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -128,7 +268,14 @@ let compiled: WebAssembly.Module | undefined;
 export function instantiateDots(memory: WebAssembly.Memory): DotsKernel {
   compiled ??= new WebAssembly.Module(moduleBytes());
   const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
-  return { dots: exports.dots as DotsKernel['dots'], dots2: exports.dots2 as DotsKernel['dots2'] };
+  return {
+    dots: exports.dots as DotsKernel['dots'],
+    dots2: exports.dots2 as DotsKernel['dots2'],
+    sparseTimesDense: exports.sparseTimesDense as DotsKernel['sparseTimesDense'],
+    sparseTransposeTimesDense: exports.sparseTransposeTimesDense as DotsKernel['sparseTransposeTimesDense'],
+    dots64: exports.dots64 as DotsKernel['dots64'],
+    subtractCombination64: exports.subtractCombination64 as DotsKernel['subtractCombination64'],
+  };
 }
 
 /** Rows in WebAssembly memory for the dots kernel (see createDotsSpace). */
@@ -163,5 +310,49 @@ export function createDotsSpace(data: Float32Array, order: ArrayLike<number>, di
     rows,
     outAddress: rowsBytes,
     out: new Float32Array(memory.buffer, rowsBytes, n),
+  };
+}
+
+/** A growable WebAssembly memory with the kernel bound to it, handed out front to back (see createKernelArena). */
+export interface KernelArena {
+  kernel: DotsKernel;
+  /** Reserves `length` zeroed floats (16-byte aligned) and returns their view; `.byteOffset` is the kernel address. */
+  floats(length: number): Float32Array;
+  ints(length: number): Int32Array;
+  doubles(length: number): Float64Array;
+  /** Everything reserved after `mark()` is given back to `release(mark)` (and zeroed on its next reservation). */
+  mark(): number;
+  release(mark: number): void;
+}
+
+export function createKernelArena(initialBytes = 1 << 20): KernelArena {
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(initialBytes / 65536), maximum: 65536, shared: true });
+  const kernel = instantiateDots(memory);
+  let top = 0;
+  const reserve = (bytes: number): number => {
+    const address = top;
+    top += Math.ceil(bytes / 16) * 16;
+    if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+    new Uint8Array(memory.buffer, address, top - address).fill(0);
+    return address;
+  };
+  return {
+    kernel,
+    floats(length) {
+      const address = reserve(length * 4); // before reading memory.buffer, which growing replaces
+      return new Float32Array(memory.buffer, address, length);
+    },
+    ints(length) {
+      const address = reserve(length * 4);
+      return new Int32Array(memory.buffer, address, length);
+    },
+    doubles(length) {
+      const address = reserve(length * 8);
+      return new Float64Array(memory.buffer, address, length);
+    },
+    mark: () => top,
+    release(mark) {
+      top = mark;
+    },
   };
 }
