@@ -3,8 +3,10 @@
 // Approximate (large n): rows are bucketed by a k-means with ~√n centres, and each row is compared
 // only with the rows of its bucket's `probes` closest buckets: about n·probes·√n dot products.
 // Dot products run in the project's WebAssembly SIMD kernel.
+import { availableParallelism } from 'node:os';
 import { kmeans } from './kmeans.ts';
-import { createDotsSpace } from '../util/simd-kernel.ts';
+import { createDotsSpace, instantiateDots } from '../util/simd-kernel.ts';
+import { startWorker, workerScript } from '../util/worker.ts';
 
 export interface Neighbours {
   k: number;
@@ -46,19 +48,116 @@ function offer(result: Neighbours, i: number, j: number, similarity: number): vo
   indices[base + position] = j;
 }
 
-export function exactNeighbours(data: Float32Array, n: number, dim: number, k: number): Neighbours {
-  const result = emptyNeighbours(n, k);
-  const space = createDotsSpace(data, Int32Array.from({ length: n }, (_, i) => i), dim);
-  for (let i = 0; i + 1 < n; i++) {
+/** Below this many multiply-adds (n² · dim), starting a thread for the exact search costs more than it saves. */
+const PARALLEL_ABOVE = 2e9;
+
+const workerUrl = workerScript(import.meta.url, 'knn-worker');
+
+/** One thread's share of the exact search: rows [first, end) against every later row. */
+export interface PairsTask {
+  memory: WebAssembly.Memory;
+  n: number;
+  stride: number;
+  k: number;
+  first: number;
+  end: number;
+  /** Byte address of this thread's n output floats in `memory`. */
+  outAddress: number;
+  /** n x k top lists, filled with -1 and -Infinity by the caller. */
+  indices: SharedArrayBuffer;
+  similarities: SharedArrayBuffer;
+}
+
+/**
+ * Scores each pair once and offers it to both rows' lists. Within one thread every row receives its
+ * offers in increasing order of the other row, so ties keep the lower index first.
+ */
+export function scorePairs(task: PairsTask): void {
+  const { n, stride, k, outAddress } = task;
+  const kernel = instantiateDots(task.memory);
+  const out = new Float32Array(task.memory.buffer, outAddress, n);
+  const result: Neighbours = { k, indices: new Int32Array(task.indices), similarities: new Float32Array(task.similarities) };
+  const rowBytes = stride * 4;
+  for (let i = task.first; i < task.end; i++) {
     const count = n - i - 1;
-    space.kernel.dots(space.address(i), space.address(i + 1), count, space.stride, space.outAddress);
+    kernel.dots(i * rowBytes, (i + 1) * rowBytes, count, stride, outAddress);
     for (let r = 0; r < count; r++) {
-      const similarity = space.out[r];
+      const similarity = out[r];
       offer(result, i, i + 1 + r, similarity);
       offer(result, i + 1 + r, i, similarity);
     }
   }
-  return result;
+}
+
+/**
+ * Every pair's cosine once, on up to two threads: the rows are cut where the pairs they start are
+ * split evenly, each thread keeps its own top lists, and the lists are merged by similarity, then
+ * index, which is the order one thread would have kept. The result does not depend on the threads.
+ */
+export async function exactNeighbours(data: Float32Array, n: number, dim: number, k: number): Promise<Neighbours> {
+  const threads = n * n * dim < PARALLEL_ABOVE ? 1 : Math.min(2, availableParallelism());
+  const stride = Math.ceil(dim / 4) * 4;
+  const outRows = Math.ceil(n / stride); // rows of kernel memory holding one extra thread's outputs
+  const space = createDotsSpace(data, Int32Array.from({ length: n }, (_, i) => i), dim, (threads - 1) * outRows);
+  const totalPairs = (n * (n - 1)) / 2;
+  const cuts = [0];
+  for (let i = 0, pairs = 0; i < n && cuts.length < threads; i++) {
+    pairs += n - i - 1;
+    if (pairs >= (totalPairs * cuts.length) / threads) cuts.push(i + 1);
+  }
+  while (cuts.length <= threads) cuts.push(n);
+  const tasks: PairsTask[] = Array.from({ length: threads }, (_, t) => {
+    const lists = emptyNeighbours(n, k);
+    return {
+      memory: space.memory, n, stride, k, first: cuts[t], end: cuts[t + 1],
+      outAddress: t === 0 ? space.outAddress : space.address(n + (t - 1) * outRows),
+      indices: shared(lists.indices), similarities: shared(lists.similarities),
+    };
+  });
+  const workers = tasks.slice(1).map((task) => runWorker(task));
+  scorePairs(tasks[0]);
+  await Promise.all(workers);
+  const lists = tasks.map((task): Neighbours => ({ k, indices: new Int32Array(task.indices), similarities: new Float32Array(task.similarities) }));
+  return lists.reduce(mergeLists);
+}
+
+function shared<T extends Int32Array | Float32Array>(values: T): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(values.byteLength);
+  new Uint8Array(buffer).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  return buffer;
+}
+
+function runWorker(task: PairsTask): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker(workerUrl, { workerData: task });
+    let done = false;
+    worker.once('message', () => {
+      done = true;
+      resolve();
+      void worker.terminate();
+    });
+    worker.once('error', (error) => reject(new Error('nearest-neighbour worker thread failed', { cause: error })));
+    worker.once('exit', (code) => {
+      if (!done) reject(new Error(`nearest-neighbour worker exited with code ${code}`));
+    });
+  });
+}
+
+/** Each row's best k of two top lists, by similarity and then by lower index. */
+function mergeLists(a: Neighbours, b: Neighbours): Neighbours {
+  const { k } = a;
+  const merged = emptyNeighbours(a.indices.length / k, k);
+  for (let base = 0; base < merged.indices.length; base += k) {
+    let x = base;
+    let y = base;
+    for (let out = base; out < base + k; out++) {
+      const takeA = a.similarities[x] > b.similarities[y] || (a.similarities[x] === b.similarities[y] && (b.indices[y] < 0 || (a.indices[x] >= 0 && a.indices[x] < b.indices[y])));
+      const [list, at] = takeA ? [a, x++] : [b, y++];
+      merged.indices[out] = list.indices[at];
+      merged.similarities[out] = list.similarities[at];
+    }
+  }
+  return merged;
 }
 
 export interface ApproximateOptions {

@@ -40,7 +40,7 @@ export async function projectTo2d(options: ProjectOptions): Promise<Float32Array
   const umap = new UMAP({ nComponents: 2, nNeighbors: neighbourCount, minDist: 0, distanceFn: cosineDistance, random });
   // umap-js's own neighbour search (NN-descent in plain JS) dominates its run time; the SIMD exact
   // search gives the same graph faster.
-  const knn = sampleNeighbours(unit, dim, sample, neighbourCount);
+  const knn = await sampleNeighbours(unit, dim, sample, neighbourCount);
   umap.setPrecomputedKNN(knn.indices, knn.distances);
   const epochs = umap.initializeFit(rows);
   const total = epochs + (n - sampleSize);
@@ -64,10 +64,10 @@ export async function projectTo2d(options: ProjectOptions): Promise<Float32Array
 }
 
 /** Each sampled point's neighbours within the sample, itself first (as umap-js expects), as cosine distances. */
-function sampleNeighbours(unit: Float32Array, dim: number, sample: Int32Array, count: number): { indices: number[][]; distances: number[][] } {
+async function sampleNeighbours(unit: Float32Array, dim: number, sample: Int32Array, count: number): Promise<{ indices: number[][]; distances: number[][] }> {
   const rows = new Float32Array(sample.length * dim);
   sample.forEach((point, i) => rows.set(unit.subarray(point * dim, (point + 1) * dim), i * dim));
-  const found = exactNeighbours(rows, sample.length, dim, count - 1);
+  const found = await exactNeighbours(rows, sample.length, dim, count - 1);
   const indices: number[][] = [];
   const distances: number[][] = [];
   for (let i = 0; i < sample.length; i++) {

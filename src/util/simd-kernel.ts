@@ -280,6 +280,8 @@ export function instantiateDots(memory: WebAssembly.Memory): DotsKernel {
 
 /** Rows in WebAssembly memory for the dots kernel (see createDotsSpace). */
 export interface DotsSpace {
+  /** Shared, so worker threads can bind the kernel to the same rows. */
+  memory: WebAssembly.Memory;
   kernel: DotsKernel;
   stride: number;
   /** Byte address of row i (in the copied order; spare rows follow). */
@@ -304,6 +306,7 @@ export function createDotsSpace(data: Float32Array, order: ArrayLike<number>, di
   const rows = new Float32Array(memory.buffer, 0, n * stride);
   for (let r = 0; r < order.length; r++) rows.set(data.subarray(order[r] * dim, order[r] * dim + dim), r * stride);
   return {
+    memory,
     kernel: instantiateDots(memory),
     stride,
     address: (row) => row * stride * 4,
