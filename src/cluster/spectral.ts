@@ -5,6 +5,7 @@
 // [0, 1]. Cost per round: `multipliesPerRound` sparse products (n·k·b each) plus one
 // orthonormalisation (2·n·b²), b = dimensions + oversampling.
 import { createRandom } from '../util/random.ts';
+import { createKernelArena } from '../util/simd-kernel.ts';
 import { column, createBlock, crossProduct, gaussianBlock, multiplySmall, orthonormalise, symmetricEigen, type ColumnBlock } from './linalg.ts';
 import type { Neighbours } from './knn.ts';
 
@@ -59,43 +60,55 @@ export function normaliseGraph(rows: Map<number, number>[]): SymmetricGraph {
   return { n, indptr, indices, weights };
 }
 
+/** Applies (I + S) / 2 to blocks of vectors. */
+interface ShiftedOperator {
+  /** (I + S) / 2 applied `times` times to every column of x. */
+  apply(x: ColumnBlock, times: number): ColumnBlock;
+}
+
 /**
- * out = (I + S) / 2 · x for every column. Four columns per pass over the graph: its arrays are read a
- * quarter as often and the four sums proceed independently (same sums, same order, as one at a time).
+ * (I + S) / 2 as one sparse matrix (the diagonal included) in the SIMD kernel's memory, applied to the
+ * block laid out row by row, in f64 lanes.
  */
-function applyShifted(graph: SymmetricGraph, x: ColumnBlock): ColumnBlock {
-  const out = createBlock(x.rows, x.columns);
-  const { indptr, indices, weights } = graph;
-  let c = 0;
-  for (; c + 3 < x.columns; c += 4) {
-    const [x0, x1, x2, x3] = [column(x, c), column(x, c + 1), column(x, c + 2), column(x, c + 3)];
-    const [o0, o1, o2, o3] = [column(out, c), column(out, c + 1), column(out, c + 2), column(out, c + 3)];
-    for (let i = 0; i < graph.n; i++) {
-      let s0 = x0[i], s1 = x1[i], s2 = x2[i], s3 = x3[i];
-      for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-        const w = weights[p];
-        const j = indices[p];
-        s0 += w * x0[j];
-        s1 += w * x1[j];
-        s2 += w * x2[j];
-        s3 += w * x3[j];
+function shiftedOperator(graph: SymmetricGraph, width: number): ShiftedOperator {
+  const { n } = graph;
+  const stride = width + (width & 1);
+  const arena = createKernelArena();
+  const indptr = arena.ints(n + 1);
+  const indices = arena.ints(graph.indices.length + n);
+  const values = arena.doubles(graph.indices.length + n);
+  // The diagonal first, then the neighbours: halving is exact, so the sums are the ones
+  // (x_i + Σ w_ij x_j) / 2 gives, bit for bit.
+  for (let i = 0, p = 0; i < n; i++) {
+    indices[p] = i;
+    values[p++] = 0.5;
+    for (let q = graph.indptr[i]; q < graph.indptr[i + 1]; q++) {
+      indices[p] = graph.indices[q];
+      values[p++] = graph.weights[q] / 2;
+    }
+    indptr[i + 1] = p;
+  }
+  let from = arena.doubles(n * stride);
+  let to = arena.doubles(n * stride);
+  return {
+    apply(x, times) {
+      for (let c = 0; c < x.columns; c++) {
+        const source = column(x, c);
+        for (let i = 0; i < n; i++) from[i * stride + c] = source[i];
       }
-      o0[i] = s0 / 2;
-      o1[i] = s1 / 2;
-      o2[i] = s2 / 2;
-      o3[i] = s3 / 2;
-    }
-  }
-  for (; c < x.columns; c++) {
-    const source = column(x, c);
-    const target = column(out, c);
-    for (let i = 0; i < graph.n; i++) {
-      let sum = source[i];
-      for (let p = indptr[i]; p < indptr[i + 1]; p++) sum += weights[p] * source[indices[p]];
-      target[i] = sum / 2;
-    }
-  }
-  return out;
+      for (let t = 0; t < times; t++) {
+        to.fill(0);
+        arena.kernel.sparseTimesDense64(indptr.byteOffset, indices.byteOffset, values.byteOffset, n, from.byteOffset, to.byteOffset, stride * 8);
+        [from, to] = [to, from];
+      }
+      const out = createBlock(n, x.columns);
+      for (let c = 0; c < x.columns; c++) {
+        const target = column(out, c);
+        for (let i = 0; i < n; i++) target[i] = from[i * stride + c];
+      }
+      return out;
+    },
+  };
 }
 
 /** n x dimensions, row-major, each row L2-normalised. */
@@ -112,12 +125,13 @@ export function embedGraph(graph: SymmetricGraph, options: SpectralOptions): { d
   let q = gaussianBlock(n, width, random);
   const rounds = options.rounds ?? 20;
   const multiplies = options.multipliesPerRound ?? 4;
+  const shifted = shiftedOperator(graph, width);
   for (let round = 0; round < rounds; round++) {
-    for (let m = 0; m < multiplies; m++) q = applyShifted(graph, q);
+    q = shifted.apply(q, multiplies);
     orthonormalise(q);
   }
   // Rayleigh-Ritz: the best approximations to the top eigenvectors within span(Q).
-  const projected = crossProduct(q, applyShifted(graph, q));
+  const projected = crossProduct(q, shifted.apply(q, 1));
   for (let i = 0; i < width; i++) for (let j = 0; j < i; j++) projected[i * width + j] = projected[j * width + i] = (projected[i * width + j] + projected[j * width + i]) / 2;
   const { values, vectors } = symmetricEigen(projected, width);
   const ritz = multiplySmall(q, vectors, width);

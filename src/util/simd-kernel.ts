@@ -51,9 +51,7 @@ const I32_GE_U = 0x4f;
 const F32_ADD = 0x92;
 const f32Store = (offset: number) => [0x38, 2, ...uleb(offset)];
 const i32Load = (offset = 0) => [0x28, 2, ...uleb(offset)];
-const f32Load = (offset = 0) => [0x2a, 2, ...uleb(offset)];
 const v128Store = (offset = 0) => simd(0x0b, 4, ...uleb(offset));
-const f32x4Splat = simd(0x13);
 const BLOCK = [0x02, 0x40];
 const LOOP = [0x03, 0x40];
 const END = 0x0b;
@@ -187,13 +185,13 @@ function subtractCombinationFunction(type: Lanes): number[] {
 }
 
 /**
- * A sparse matrix A (CSR: `indptr` of rows + 1 i32, `indices` i32 and `values` f32 per entry) times a dense
- * row-major f32 matrix, accumulated into another: with `scatter` false (gather),
+ * A sparse matrix A (CSR: `indptr` of rows + 1 i32, `indices` i32 and `values` per entry) times a dense
+ * row-major matrix, accumulated into another, all f32 (or all f64 for the `64` variant): with `scatter` false (gather),
  * dst[r] += Σ_p values[p] · src[indices[p]], that is dst += A·src; with `scatter` true,
  * dst[indices[p]] += values[p] · src[r], that is dst += Aᵀ·src. Rows of src and dst are `strideBytes`
  * long, a multiple of 16. Parameters: (indptr, indices, values, rows, src, dst, strideBytes).
  */
-function sparseTimesDenseFunction(scatter: boolean): number[] {
+function sparseTimesDenseFunction(scatter: boolean, type: Lanes = F32_LANES): number[] {
   const INDPTR = 0, INDICES = 1, VALUES = 2, ROWS = 3, SRC = 4, DST = 5, STRIDE = 6;
   const P = 7, P_END = 8, FROM = 9, TO = 10, J = 11, ROW = 12, SCALE = 13;
   // the row of the sparse row being walked and the row an entry's column names
@@ -207,13 +205,13 @@ function sparseTimesDenseFunction(scatter: boolean): number[] {
     ...get(ROW_SIDE), ...get(ROW), ...get(STRIDE), I32_MUL, I32_ADD, ...set(ROW_TARGET),
     ...BLOCK, ...LOOP,
     ...get(P), ...get(P_END), I32_GE_U, ...brIf(1),
-    ...get(VALUES), ...get(P), ...i32Const(2), 0x74, I32_ADD, ...f32Load(), ...f32x4Splat, ...set(SCALE),
+    ...get(VALUES), ...get(P), ...i32Const(type.shift), 0x74, I32_ADD, ...type.scalarLoad(), ...type.splat, ...set(SCALE),
     ...get(COLUMN_SIDE), ...get(INDICES), ...get(P), ...i32Const(2), 0x74, I32_ADD, ...i32Load(), ...get(STRIDE), I32_MUL, I32_ADD, ...set(COLUMN_TARGET),
     ...i32Const(0), ...set(J),
     ...LOOP,
     ...get(TO), ...get(J), I32_ADD,
     ...get(TO), ...get(J), I32_ADD, ...v128Load(),
-    ...get(FROM), ...get(J), I32_ADD, ...v128Load(), ...get(SCALE), ...f32x4Mul, ...f32x4Add,
+    ...get(FROM), ...get(J), I32_ADD, ...v128Load(), ...get(SCALE), ...type.mul, ...type.add,
     ...v128Store(),
     ...get(J), ...i32Const(16), I32_ADD, 0x22 /* local.tee */, J, ...get(STRIDE), I32_LT_U, ...brIf(0),
     END,
@@ -237,14 +235,15 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vector([signature(5), signature(7)])),
     ...section(2, vector([memoryImport])),
-    ...section(3, vector([[0], [1], [1], [1], [0], [0]])),
+    ...section(3, vector([[0], [1], [1], [1], [0], [0], [1]])),
     ...section(7, vector([
       [...name('dots'), 0x00, 0], [...name('dots2'), 0x00, 1], [...name('sparseTimesDense'), 0x00, 2],
       [...name('sparseTransposeTimesDense'), 0x00, 3], [...name('dots64'), 0x00, 4], [...name('subtractCombination64'), 0x00, 5],
+      [...name('sparseTimesDense64'), 0x00, 6],
     ])),
     ...section(10, vector([
       dotsFunction(1), dotsFunction(2), sparseTimesDenseFunction(false), sparseTimesDenseFunction(true),
-      dotsFunction(1, F64_LANES), subtractCombinationFunction(F64_LANES),
+      dotsFunction(1, F64_LANES), subtractCombinationFunction(F64_LANES), sparseTimesDenseFunction(false, F64_LANES),
     ])),
   ]);
 }
@@ -256,6 +255,8 @@ export interface DotsKernel {
   sparseTimesDense(indptr: number, indices: number, values: number, rows: number, src: number, dst: number, strideBytes: number): void;
   /** dst += Aᵀ·src, A with `rows` rows; byte addresses. */
   sparseTransposeTimesDense(indptr: number, indices: number, values: number, rows: number, src: number, dst: number, strideBytes: number): void;
+  /** dst += A·src with f64 values and rows (`strideBytes` a multiple of 16). */
+  sparseTimesDense64(indptr: number, indices: number, values: number, rows: number, src: number, dst: number, strideBytes: number): void;
   /** dots in f64, `dimension` even. */
   dots64(x: number, rows: number, count: number, dimension: number, out: number): void;
   /** v -= Σ coefficients[r] · rows[r], f64, `dimension` even. */
@@ -275,6 +276,7 @@ export function instantiateDots(memory: WebAssembly.Memory): DotsKernel {
     sparseTransposeTimesDense: exports.sparseTransposeTimesDense as DotsKernel['sparseTransposeTimesDense'],
     dots64: exports.dots64 as DotsKernel['dots64'],
     subtractCombination64: exports.subtractCombination64 as DotsKernel['subtractCombination64'],
+    sparseTimesDense64: exports.sparseTimesDense64 as DotsKernel['sparseTimesDense64'],
   };
 }
 

@@ -72,3 +72,28 @@ test('f64 dots and subtractCombination64 match the float64 loops for any count o
   arena.kernel.subtractCombination64(out.byteOffset, rows.byteOffset, 0, dimension, x.byteOffset);
   assert.deepEqual(x, unchanged, 'no rows, no change');
 });
+
+test('sparseTimesDense64 matches the float64 product to the last bits', () => {
+  const rows = 9, columns = 13, stride = 6; // stride in f64s: 48 bytes, three lanes of two
+  const arena = createKernelArena();
+  const indptr = arena.ints(rows + 1);
+  const entries: [number, number][][] = Array.from({ length: rows }, () => []);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) if (random() > 0.5) entries[r].push([c, random()]);
+  const count = entries.reduce((sum, row) => sum + row.length, 0);
+  const indices = arena.ints(count);
+  const values = arena.doubles(count);
+  let p = 0;
+  entries.forEach((row, r) => {
+    for (const [c, value] of row) (indices[p] = c), (values[p++] = value);
+    indptr[r + 1] = p;
+  });
+  const src = arena.doubles(columns * stride);
+  for (let i = 0; i < src.length; i++) src[i] = random();
+  const dst = arena.doubles(rows * stride);
+  arena.kernel.sparseTimesDense64(indptr.byteOffset, indices.byteOffset, values.byteOffset, rows, src.byteOffset, dst.byteOffset, stride * 8);
+  const expected = new Float64Array(rows * stride);
+  entries.forEach((row, r) => {
+    for (const [c, value] of row) for (let j = 0; j < stride; j++) expected[r * stride + j] += value * src[c * stride + j];
+  });
+  assert.deepEqual(Array.from(dst), Array.from(expected));
+});
