@@ -21,14 +21,10 @@ export async function updateCentres(pool: KMeansPool): Promise<CentreUpdate> {
   // k <= n, so while a cluster is empty another has two points or more to give.
   const { state } = pool;
   const { n, k, dim, stride } = state.layout;
-  const { data, assignments } = state;
-  const sums = new Float64Array(k * dim);
+  const { assignments, sums } = state;
   const sizes = new Int32Array(k);
-  for (let i = 0; i < n; i++) {
-    const c = assignments[i];
-    sizes[c]++;
-    for (let j = 0, at = c * dim, from = i * stride; j < dim; j++) sums[at + j] += data[from + j];
-  }
+  for (let i = 0; i < n; i++) sizes[assignments[i]]++;
+  await pool.run({ kind: 'centreSums' }, k);
   if (sizes.includes(0)) await repairEmpty(pool, sums, sizes);
 
   let shiftSquared = 0;

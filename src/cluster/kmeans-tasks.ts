@@ -65,6 +65,8 @@ export interface KMeansState {
   candidateDistance: Float64Array;
   /** Squared distance of each listed point (mini-batch) to its nearest centre. */
   listedDistance: Float64Array;
+  /** Per centre, the sum of its points' rows, k x dim. */
+  sums: Float64Array;
   assignments: Int32Array;
   listed: Int32Array;
   listedAssignments: Int32Array;
@@ -82,7 +84,9 @@ export type KMeansTask =
   /** Nearest centre of listed points (a mini-batch). */
   | { kind: 'assignListed' }
   /** Exact squared distance of every point to its own centre, into `upper`. */
-  | { kind: 'ownDistance' };
+  | { kind: 'ownDistance' }
+  /** Sums of the rows assigned to each centre in the range (split by centre, so each sum keeps point order). */
+  | { kind: 'centreSums' };
 
 /** Rows of the seeding distance pass that share one trip through the cache. */
 export const SEED_BLOCK = 128;
@@ -106,7 +110,7 @@ export function allocateBuffers(layout: KMeansLayout): KMeansBuffers {
   if (pages > MAX_PAGES) {
     throw new RangeError(`k-means input too large: ${memoryBytes} bytes of vectors exceed the 4 GiB the SIMD kernel can address`);
   }
-  const floats = 3 * n + 3 * k + (elkan ? k * k : 0) + trials + capacity * (2 + trials) + sampleRows;
+  const floats = 3 * n + 3 * k + (elkan ? k * k : 0) + trials + capacity * (2 + trials) + sampleRows + k * layout.dim;
   return {
     memory: new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }),
     floats: new SharedArrayBuffer(8 * floats),
@@ -163,6 +167,7 @@ export function attachState(layout: KMeansLayout, buffers: KMeansBuffers, slot: 
     seedDistance: floats(capacity),
     candidateDistance: floats(trials * capacity),
     listedDistance: floats(capacity),
+    sums: floats(k * layout.dim),
     assignments: ints(n),
     listed: ints(capacity),
     listedAssignments: ints(capacity),
@@ -186,7 +191,22 @@ export function runTask(state: KMeansState, task: KMeansTask, start: number, end
       return assignListed(state, start, end);
     case 'ownDistance':
       return ownDistances(state, start, end);
+    case 'centreSums':
+      return centreSums(state, start, end);
   }
+}
+
+/** Every thread reads all assignments and adds only its own centres' points. */
+function centreSums(state: KMeansState, start: number, end: number): number {
+  const { data, assignments, sums } = state;
+  const { n, dim, stride } = state.layout;
+  sums.fill(0, start * dim, end * dim);
+  for (let i = 0; i < n; i++) {
+    const c = assignments[i];
+    if (c < start || c >= end) continue;
+    for (let j = 0, at = c * dim, from = i * stride; j < dim; j++) sums[at + j] += data[from + j];
+  }
+  return 0;
 }
 
 function computeNorms(state: KMeansState, start: number, end: number): number {

@@ -1,7 +1,9 @@
-// Worker thread of exactNeighbours: scores its share of the row pairs in the shared kernel memory into
-// its own top lists (shared buffers), then reports back (see knn.ts).
+// Worker thread of the neighbour searches: scores its share of the rows in the shared kernel memory
+// into shared top lists, then reports back (see knn.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { scorePairs, type PairsTask } from './knn.ts';
+import { scoreBuckets, scorePairs, type BucketsTask, type PairsTask } from './knn.ts';
 
-scorePairs(workerData as PairsTask);
+const task = workerData as PairsTask | BucketsTask;
+if (task.kind === 'pairs') scorePairs(task);
+else scoreBuckets(task);
 parentPort!.postMessage('done');

@@ -55,6 +55,7 @@ const workerUrl = workerScript(import.meta.url, 'knn-worker');
 
 /** One thread's share of the exact search: rows [first, end) against every later row. */
 export interface PairsTask {
+  kind: 'pairs';
   memory: WebAssembly.Memory;
   n: number;
   stride: number;
@@ -109,7 +110,7 @@ export async function exactNeighbours(data: Float32Array, n: number, dim: number
   const tasks: PairsTask[] = Array.from({ length: threads }, (_, t) => {
     const lists = emptyNeighbours(n, k);
     return {
-      memory: space.memory, n, stride, k, first: cuts[t], end: cuts[t + 1],
+      kind: 'pairs', memory: space.memory, n, stride, k, first: cuts[t], end: cuts[t + 1],
       outAddress: t === 0 ? space.outAddress : space.address(n + (t - 1) * outRows),
       indices: shared(lists.indices), similarities: shared(lists.similarities),
     };
@@ -127,7 +128,7 @@ function shared<T extends Int32Array | Float32Array>(values: T): SharedArrayBuff
   return buffer;
 }
 
-function runWorker(task: PairsTask): Promise<void> {
+function runWorker(task: PairsTask | BucketsTask): Promise<void> {
   return new Promise((resolve, reject) => {
     const worker = startWorker(workerUrl, { workerData: task });
     let done = false;
@@ -164,6 +165,8 @@ export interface ApproximateOptions {
   seed: number;
   /** Buckets each row's candidates come from. */
   probes?: number;
+  /** Threads, the calling one included. Default: up to 2 when the search is large enough to pay for one. */
+  threads?: number;
 }
 
 export async function approximateNeighbours(
@@ -184,27 +187,68 @@ export async function approximateNeighbours(
   const bucketStart = new Int32Array(bucketCount + 1);
   for (let i = 0; i < n; i++) bucketStart[bucketOf[i] + 1]++;
   for (let b = 0; b < bucketCount; b++) bucketStart[b + 1] += bucketStart[b];
-  const space = createDotsSpace(data, order, dim);
-  const result = emptyNeighbours(n, k);
+  const nearestBuckets = new Int32Array(bucketCount * probes);
   for (let b = 0; b < bucketCount; b++) {
-    const nearestBuckets = Array.from({ length: bucketCount }, (_, c) => c)
+    const nearest = Array.from({ length: bucketCount }, (_, c) => c)
       .map((c) => ({ c, similarity: centroidDot(b, c) }))
       .sort((x, y) => y.similarity - x.similarity || x.c - y.c)
-      .slice(0, probes)
-      .map(({ c }) => c);
+      .slice(0, probes);
+    nearest.forEach(({ c }, p) => (nearestBuckets[b * probes + p] = c));
+  }
+  // Each thread scores the rows of a run of buckets holding about its share of the rows, into the
+  // shared lists: a row's list is written by one thread only, in the order one thread would use.
+  const threads = options.threads ?? (n * probes * (n / bucketCount) * dim < PARALLEL_ABOVE ? 1 : Math.min(2, availableParallelism()));
+  const stride = Math.ceil(dim / 4) * 4;
+  const outRows = Math.ceil(n / stride);
+  const space = createDotsSpace(data, order, dim, (threads - 1) * outRows);
+  const lists = emptyNeighbours(n, k);
+  const indices = shared(lists.indices);
+  const similarities = shared(lists.similarities);
+  const cuts = [0];
+  for (let b = 0; b < bucketCount && cuts.length < threads; b++) if (bucketStart[b + 1] >= (n * cuts.length) / threads) cuts.push(b + 1);
+  while (cuts.length <= threads) cuts.push(bucketCount);
+  const tasks: BucketsTask[] = Array.from({ length: threads }, (_, t) => ({
+    kind: 'buckets', memory: space.memory, n, stride, k, first: cuts[t], end: cuts[t + 1],
+    outAddress: t === 0 ? space.outAddress : space.address(n + (t - 1) * outRows),
+    indices, similarities, order, bucketStart, nearestBuckets, probes,
+  }));
+  const workers = tasks.slice(1).map((task) => runWorker(task));
+  scoreBuckets(tasks[0]);
+  await Promise.all(workers);
+  return { k, indices: new Int32Array(indices), similarities: new Float32Array(similarities) };
+}
+
+/** One thread's share of the approximate search: the rows of buckets [first, end) against their probed buckets. */
+export interface BucketsTask extends Omit<PairsTask, 'kind'> {
+  kind: 'buckets';
+  /** Row of the data at each position of the bucket-ordered kernel memory. */
+  order: Int32Array;
+  bucketStart: Int32Array;
+  /** bucketCount x probes: each bucket's most similar buckets, itself included. */
+  nearestBuckets: Int32Array;
+  probes: number;
+}
+
+export function scoreBuckets(task: BucketsTask): void {
+  const { stride, k, outAddress, order, bucketStart, nearestBuckets, probes } = task;
+  const kernel = instantiateDots(task.memory);
+  const out = new Float32Array(task.memory.buffer, outAddress, task.n);
+  const result: Neighbours = { k, indices: new Int32Array(task.indices), similarities: new Float32Array(task.similarities) };
+  const rowBytes = stride * 4;
+  for (let b = task.first; b < task.end; b++) {
     for (let position = bucketStart[b]; position < bucketStart[b + 1]; position++) {
       const i = order[position];
-      for (const c of nearestBuckets) {
+      for (let p = 0; p < probes; p++) {
+        const c = nearestBuckets[b * probes + p];
         const count = bucketStart[c + 1] - bucketStart[c];
-        space.kernel.dots(space.address(position), space.address(bucketStart[c]), count, space.stride, space.outAddress);
+        kernel.dots(position * rowBytes, bucketStart[c] * rowBytes, count, stride, outAddress);
         for (let r = 0; r < count; r++) {
           const j = order[bucketStart[c] + r];
-          if (j !== i) offer(result, i, j, space.out[r]);
+          if (j !== i) offer(result, i, j, out[r]);
         }
       }
     }
   }
-  return result;
 }
 
 /** Each row replaced by the mean of itself and its `count` nearest neighbours, then re-normalised. */

@@ -3,7 +3,7 @@
 // the bit; many rows are exact copies, so ties are everywhere and their order (lower index first) is tested.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exactNeighbours } from '../../src/cluster/knn.ts';
+import { approximateNeighbours, exactNeighbours } from '../../src/cluster/knn.ts';
 import { createRandom } from '../../src/util/random.ts';
 
 test('exactNeighbours on two threads returns each row\'s k best, ties broken by lower index, as brute force does', async () => {
@@ -36,4 +36,28 @@ test('exactNeighbours marks missing neighbours with -1 when there are fewer than
   const data = Float32Array.from([1, 0, 0, 1, 0.6, 0.8]);
   const found = await exactNeighbours(data, 3, 2, 3);
   assert.deepEqual(Array.from(found.indices), [2, 1, -1, 2, 0, -1, 1, 0, -1]);
+});
+
+test('approximateNeighbours gives the same lists on one and two threads, and finds most true neighbours', async () => {
+  const n = 4000, dim = 48, k = 10;
+  const random = createRandom(21);
+  const centres = Float32Array.from({ length: 40 * dim }, () => random() - 0.5);
+  const data = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(random() * 40);
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += (data[i * dim + d] = centres[c * dim + d] + 0.25 * (random() - 0.5)) ** 2;
+    for (let d = 0; d < dim; d++) data[i * dim + d] /= Math.sqrt(norm);
+  }
+  const one = await approximateNeighbours(data, n, dim, k, { seed: 3, threads: 1 });
+  const two = await approximateNeighbours(data, n, dim, k, { seed: 3, threads: 2 });
+  assert.deepEqual(two.indices, one.indices);
+  assert.deepEqual(two.similarities, one.similarities);
+  const exact = await exactNeighbours(data, n, dim, k);
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    const truth = new Set(exact.indices.subarray(i * k, (i + 1) * k));
+    for (const j of two.indices.subarray(i * k, (i + 1) * k)) if (truth.has(j)) hits++;
+  }
+  assert.ok(hits / (n * k) > 0.9, `recall ${hits / (n * k)}`);
 });
