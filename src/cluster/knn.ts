@@ -48,8 +48,11 @@ function offer(result: Neighbours, i: number, j: number, similarity: number): vo
   indices[base + position] = j;
 }
 
-/** Below this many multiply-adds (n² · dim), starting a thread for the exact search costs more than it saves. */
-const PARALLEL_ABOVE = 2e9;
+/**
+ * Below this many multiply-adds, a search stays on one thread: starting a worker takes 0.1-0.4 s (more
+ * under tsx), and at about 5 G multiply-adds per second the kernel does 1e10 in 2 s.
+ */
+const PARALLEL_ABOVE = 1e10;
 
 const workerUrl = workerScript(import.meta.url, 'knn-worker');
 
@@ -91,14 +94,14 @@ export function scorePairs(task: PairsTask): void {
 }
 
 /**
- * Every pair's cosine once, on up to two threads: the rows are cut where the pairs they start are
- * split evenly, each thread keeps its own top lists, and the lists are merged by similarity, then
- * index, which is the order one thread would have kept. The result does not depend on the threads.
+ * Every pair's cosine once, on `threads` threads (default: two once the search reaches PARALLEL_ABOVE):
+ * the rows are cut where the pairs they start are split evenly, each thread keeps its own top lists,
+ * and the lists are merged by similarity, then index, which is the order one thread would have kept.
+ * The result does not depend on the threads.
  */
-export async function exactNeighbours(data: Float32Array, n: number, dim: number, k: number): Promise<Neighbours> {
-  const threads = n * n * dim < PARALLEL_ABOVE ? 1 : Math.min(2, availableParallelism());
+export async function exactNeighbours(data: Float32Array, n: number, dim: number, k: number, threads = defaultThreads((n * n * dim) / 2)): Promise<Neighbours> {
   const stride = Math.ceil(dim / 4) * 4;
-  const outRows = Math.ceil(n / stride); // rows of kernel memory holding one extra thread's outputs
+  const outRows = Math.ceil(n / Math.max(stride, 1)); // rows of kernel memory holding one extra thread's outputs
   const space = createDotsSpace(data, Int32Array.from({ length: n }, (_, i) => i), dim, (threads - 1) * outRows);
   const totalPairs = (n * (n - 1)) / 2;
   const cuts = [0];
@@ -115,9 +118,7 @@ export async function exactNeighbours(data: Float32Array, n: number, dim: number
       indices: shared(lists.indices), similarities: shared(lists.similarities),
     };
   });
-  const workers = tasks.slice(1).map((task) => runWorker(task));
-  scorePairs(tasks[0]);
-  await Promise.all(workers);
+  await runShares(tasks, scorePairs);
   const lists = tasks.map((task): Neighbours => ({ k, indices: new Int32Array(task.indices), similarities: new Float32Array(task.similarities) }));
   return lists.reduce(mergeLists);
 }
@@ -126,6 +127,18 @@ function shared<T extends Int32Array | Float32Array>(values: T): SharedArrayBuff
   const buffer = new SharedArrayBuffer(values.byteLength);
   new Uint8Array(buffer).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   return buffer;
+}
+
+function defaultThreads(multiplyAdds: number): number {
+  return multiplyAdds < PARALLEL_ABOVE ? 1 : Math.min(2, availableParallelism());
+}
+
+/** The first task on this thread, the others on workers started for them. */
+async function runShares<T extends PairsTask | BucketsTask>(tasks: T[], score: (task: T) => void): Promise<void> {
+  const workers = Promise.all(tasks.slice(1).map((task) => runWorker(task)));
+  workers.catch(() => {}); // awaited below; keeps a failure during this thread's share from going unhandled
+  score(tasks[0]);
+  await workers;
 }
 
 function runWorker(task: PairsTask | BucketsTask): Promise<void> {
@@ -197,9 +210,9 @@ export async function approximateNeighbours(
   }
   // Each thread scores the rows of a run of buckets holding about its share of the rows, into the
   // shared lists: a row's list is written by one thread only, in the order one thread would use.
-  const threads = options.threads ?? (n * probes * (n / bucketCount) * dim < PARALLEL_ABOVE ? 1 : Math.min(2, availableParallelism()));
+  const threads = options.threads ?? defaultThreads(n * probes * (n / bucketCount) * dim);
   const stride = Math.ceil(dim / 4) * 4;
-  const outRows = Math.ceil(n / stride);
+  const outRows = Math.ceil(n / Math.max(stride, 1));
   const space = createDotsSpace(data, order, dim, (threads - 1) * outRows);
   const lists = emptyNeighbours(n, k);
   const indices = shared(lists.indices);
@@ -212,9 +225,7 @@ export async function approximateNeighbours(
     outAddress: t === 0 ? space.outAddress : space.address(n + (t - 1) * outRows),
     indices, similarities, order, bucketStart, nearestBuckets, probes,
   }));
-  const workers = tasks.slice(1).map((task) => runWorker(task));
-  scoreBuckets(tasks[0]);
-  await Promise.all(workers);
+  await runShares(tasks, scoreBuckets);
   return { k, indices: new Int32Array(indices), similarities: new Float32Array(similarities) };
 }
 

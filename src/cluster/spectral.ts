@@ -3,7 +3,7 @@
 // that are chained through neighbours but not compact in the original space still separate.
 // Eigenvectors by block subspace iteration with Rayleigh-Ritz on (I + S) / 2, whose spectrum lies in
 // [0, 1]. Cost per round: `multipliesPerRound` sparse products (n·k·b each) plus one
-// orthonormalisation (2·n·b²), b = dimensions + oversampling.
+// orthonormalisation (about 2·n·b² multiply-adds, twice), b = dimensions + oversampling.
 import { createRandom } from '../util/random.ts';
 import { createKernelArena } from '../util/simd-kernel.ts';
 import { column, createBlock, crossProduct, gaussianBlock, multiplySmall, orthonormalise, symmetricEigen, type ColumnBlock } from './linalg.ts';

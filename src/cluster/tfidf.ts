@@ -226,6 +226,7 @@ function fitComponents(a: SparseRows, features: number, rank: number, powerItera
     const target = column(scaled, c);
     for (let i = 0; i < width; i++) target[i] = sigma > 1e-12 ? vectors[i * width + c] / sigma : 0;
   }
+  // Folded into one features x rank matrix: at most 32,768 x 310 x 300 multiply-adds, under a second.
   return rowDots((f) => byFeature.subarray(f * stride, f * stride + width), features, (c) => column(scaled, c), rank, width);
 }
 

@@ -331,7 +331,7 @@ export interface KernelArena {
 }
 
 export function createKernelArena(initialBytes = 1 << 20): KernelArena {
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(initialBytes / 65536), maximum: 65536, shared: true });
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / 65536)), maximum: 65536, shared: true });
   const kernel = instantiateDots(memory);
   let top = 0;
   const reserve = (bytes: number): number => {
