@@ -58,6 +58,12 @@ const END = 0x0b;
 const brIf = (depth: number) => [0x0d, depth];
 const br = (depth: number) => [0x0c, depth];
 
+/** A function's entry in the code section: its size, its locals as (count, type) runs, its body. */
+function functionCode(locals: [number, number][], body: number[]): number[] {
+  const code = [...vector(locals), ...body];
+  return [...uleb(code.length), ...code];
+}
+
 /** The lane type of a kernel: four f32 or two f64 per 128-bit vector. */
 interface Lanes {
   lanes: number;
@@ -136,9 +142,7 @@ function dotsFunction(vectors: number, type: Lanes = F32_LANES): number[] {
     0x0b, 0x0b,
     0x0b,
   ];
-  const locals = vector([[5, I32], [5 * vectors, V128]]);
-  const code = [...locals, ...body];
-  return [...uleb(code.length), ...code];
+  return functionCode([[5, I32], [5 * vectors, V128]], body);
 }
 
 /**
@@ -179,9 +183,7 @@ function subtractCombinationFunction(type: Lanes): number[] {
     END, END,
     END,
   ];
-  const locals = vector([[5, I32], [4, V128]]);
-  const code = [...locals, ...body];
-  return [...uleb(code.length), ...code];
+  return functionCode([[5, I32], [4, V128]], body);
 }
 
 /**
@@ -223,9 +225,7 @@ function sparseTimesDenseFunction(scatter: boolean, type: Lanes = F32_LANES): nu
     END, END,
     END,
   ];
-  const locals = vector([[6, I32], [1, V128]]);
-  const code = [...locals, ...body];
-  return [...uleb(code.length), ...code];
+  return functionCode([[6, I32], [1, V128]], body);
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
