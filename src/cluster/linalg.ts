@@ -18,6 +18,24 @@ export function column(block: ColumnBlock, c: number): Float64Array {
   return block.data.subarray(c * block.rows, (c + 1) * block.rows);
 }
 
+/** Writes the block row by row into `out` (row r at r · stride), for the SIMD kernel's row-major products. */
+export function blockToRows(block: ColumnBlock, out: Float32Array | Float64Array, stride: number): void {
+  for (let c = 0; c < block.columns; c++) {
+    const source = column(block, c);
+    for (let r = 0; r < block.rows; r++) out[r * stride + c] = source[r];
+  }
+}
+
+/** The first `columns` values of each of `rows` rows (`stride` apart) as a block. */
+export function rowsToBlock(data: Float32Array | Float64Array, stride: number, rows: number, columns: number): ColumnBlock {
+  const block = createBlock(rows, columns);
+  for (let c = 0; c < columns; c++) {
+    const target = column(block, c);
+    for (let r = 0; r < rows; r++) target[r] = data[r * stride + c];
+  }
+  return block;
+}
+
 /** A block of independent standard normal values (Box-Muller over `random`). */
 export function gaussianBlock(rows: number, columns: number, random: () => number): ColumnBlock {
   const block = createBlock(rows, columns);

@@ -6,7 +6,7 @@
 // orthonormalisation (about 2·n·b² multiply-adds, twice), b = dimensions + oversampling.
 import { createRandom } from '../util/random.ts';
 import { createKernelArena } from '../util/simd-kernel.ts';
-import { column, createBlock, crossProduct, gaussianBlock, multiplySmall, orthonormalise, symmetricEigen, type ColumnBlock } from './linalg.ts';
+import { blockToRows, column, crossProduct, gaussianBlock, multiplySmall, orthonormalise, rowsToBlock, symmetricEigen, type ColumnBlock } from './linalg.ts';
 import type { Neighbours } from './knn.ts';
 
 export interface SpectralOptions {
@@ -92,21 +92,13 @@ function shiftedOperator(graph: SymmetricGraph, width: number): ShiftedOperator 
   let to = arena.doubles(n * stride);
   return {
     apply(x, times) {
-      for (let c = 0; c < x.columns; c++) {
-        const source = column(x, c);
-        for (let i = 0; i < n; i++) from[i * stride + c] = source[i];
-      }
+      blockToRows(x, from, stride);
       for (let t = 0; t < times; t++) {
         to.fill(0);
         arena.kernel.sparseTimesDense64(indptr.byteOffset, indices.byteOffset, values.byteOffset, n, from.byteOffset, to.byteOffset, stride * 8);
         [from, to] = [to, from];
       }
-      const out = createBlock(n, x.columns);
-      for (let c = 0; c < x.columns; c++) {
-        const target = column(out, c);
-        for (let i = 0; i < n; i++) target[i] = from[i * stride + c];
-      }
-      return out;
+      return rowsToBlock(from, stride, n, x.columns);
     },
   };
 }

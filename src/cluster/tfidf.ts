@@ -8,7 +8,7 @@
 // memory stays at one chunk of sparse rows plus the n x rank output.
 import { createRandom } from '../util/random.ts';
 import { createDotsSpace, createKernelArena, type KernelArena } from '../util/simd-kernel.ts';
-import { gaussianBlock, orthonormalise, symmetricEigen, normaliseRows, createBlock, column, type ColumnBlock } from './linalg.ts';
+import { blockToRows, gaussianBlock, orthonormalise, rowsToBlock, symmetricEigen, normaliseRows, createBlock, column, type ColumnBlock } from './linalg.ts';
 
 export interface TfidfSvdOptions {
   texts: string[];
@@ -165,22 +165,6 @@ function placeSparse(arena: KernelArena, a: SparseRows): PlacedSparse {
 function sparseProduct(arena: KernelArena, a: PlacedSparse, src: Float32Array, dst: Float32Array, stride: number, transpose: boolean): void {
   const multiply = transpose ? arena.kernel.sparseTransposeTimesDense : arena.kernel.sparseTimesDense;
   multiply(a.indptr.byteOffset, a.indices.byteOffset, a.values.byteOffset, a.rows, src.byteOffset, dst.byteOffset, stride * 4);
-}
-
-function blockToRows(block: ColumnBlock, out: Float32Array, stride: number): void {
-  for (let c = 0; c < block.columns; c++) {
-    const source = column(block, c);
-    for (let r = 0; r < block.rows; r++) out[r * stride + c] = source[r];
-  }
-}
-
-function rowsToBlock(data: Float32Array, stride: number, rows: number, columns: number): ColumnBlock {
-  const block = createBlock(rows, columns);
-  for (let c = 0; c < columns; c++) {
-    const target = column(block, c);
-    for (let r = 0; r < rows; r++) target[r] = data[r * stride + c];
-  }
-  return block;
 }
 
 /**
