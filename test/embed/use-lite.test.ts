@@ -37,9 +37,9 @@ test('truncates long texts at a word boundary and leaves short ones alone', () =
   assert.equal(truncateForUseLite(unbroken).length, USE_LITE_MAX_CHARS);
 });
 
-test('TF.js runs single-threaded wasm, so each worker uses one core', () => {
-  assert.deepEqual(inThread.runtime, { backend: 'wasm', wasmThreads: false });
-  assert.deepEqual(twoWorkers.runtime, { backend: 'wasm', wasmThreads: false });
+test('runs on ONNX Runtime, one single-threaded session per thread', () => {
+  assert.deepEqual(inThread.runtime, { engine: 'onnxruntime-node', threads: 1 });
+  assert.deepEqual(twoWorkers.runtime, { engine: 'onnxruntime-node', threads: 1 });
   assert.equal(inThread.threads, 1);
   assert.equal(twoWorkers.threads, 2);
 });

