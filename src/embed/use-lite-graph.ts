@@ -160,6 +160,8 @@ function dense(graph: GraphBuilder, input: string, kernel: string, bias: string,
 }
 
 type AttributeValue = number | number[];
+/** The attributes this graph sets that ONNX types as float; every other number is an int. */
+const FLOAT_ATTRIBUTES = new Set(['epsilon']);
 interface GraphBuilder {
   node(op: string, inputs: string[], attributes?: Record<string, AttributeValue>, outputs?: number | string[]): string[];
   constant(name: string, dims: number[], values: number[], type?: 'float' | 'int64'): string;
@@ -179,8 +181,8 @@ function createGraphBuilder(weights: Map<string, Weight>): GraphBuilder {
   };
   const attribute = (name: string, value: AttributeValue): onnxProto.onnx.IAttributeProto => {
     if (Array.isArray(value)) return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: value };
-    if (Number.isInteger(value) && name !== 'epsilon') return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
-    return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
+    if (FLOAT_ATTRIBUTES.has(name)) return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
+    return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
   };
   return {
     node(op, inputs, attributes = {}, outputs = 1) {
