@@ -4,7 +4,6 @@
 // match the package's TF.js graph to within 1e-6 (test/embed/use-lite-port.test.ts).
 // ONNX Runtime's node binding runs a session synchronously on the calling thread, its intra-op threads
 // aside; so one single-threaded session per worker thread keeps the main thread free and each core busy.
-import ort from 'onnxruntime-node';
 import type { FlatBatchEmbed } from './types.ts';
 import { buildUseLiteGraph, readUseLiteVocabulary, readUseLiteWeights, USE_LITE_MAX_TOKENS } from './use-lite-graph.ts';
 import { createUseLiteTokenizer } from './use-lite-tokenizer.ts';
@@ -33,10 +32,17 @@ export interface UseLiteRuntime {
   threads: number;
 }
 
-export async function loadUseLite(options: { threads?: number } = {}): Promise<{ embedBatch: FlatBatchEmbed; runtime: UseLiteRuntime }> {
-  const threads = options.threads ?? 1;
+export async function loadUseLite(): Promise<{ embedBatch: FlatBatchEmbed; runtime: UseLiteRuntime }> {
+  // Imported here so that a platform without ONNX Runtime's native library fails at the embed stage
+  // with this message, not in every command.
+  const ort = await import('onnxruntime-node').then(
+    (module) => module,
+    (error: unknown) => {
+      throw new Error(`USE-lite runs on onnxruntime-node, whose native library did not load on ${process.platform}-${process.arch}`, { cause: error });
+    },
+  );
   const session = await ort.InferenceSession.create(buildUseLiteGraph(readUseLiteWeights()), {
-    intraOpNumThreads: threads,
+    intraOpNumThreads: 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
@@ -57,7 +63,7 @@ export async function loadUseLite(options: { threads?: number } = {}): Promise<{
     const { embedding } = await session.run({ ids: new ort.Tensor('int32', ids, shape), mask: new ort.Tensor('float32', mask, shape) });
     return normaliseRows(new Float32Array(embedding.data as Float32Array), USE_LITE_DIMENSIONS);
   };
-  return { embedBatch, runtime: { engine: 'onnxruntime-node', threads } };
+  return { embedBatch, runtime: { engine: 'onnxruntime-node', threads: 1 } };
 }
 
 /** L2-normalises one vector in place. */
