@@ -26,6 +26,9 @@ export function truncateForUseLite(text: string, maxChars = USE_LITE_MAX_CHARS):
   return lastSpace > maxChars * 0.8 ? cut.slice(0, lastSpace) : cut;
 }
 
+/** Texts per model call: batches the caller sends are sorted by token count and run this many at a time. */
+const TEXTS_PER_RUN = 16;
+
 export interface UseLiteRuntime {
   engine: 'onnxruntime-node';
   /** ONNX Runtime intra-op threads of this model instance. */
@@ -49,19 +52,26 @@ export async function loadUseLite(): Promise<{ embedBatch: FlatBatchEmbed; runti
   });
   const tokenizer = createUseLiteTokenizer(readUseLiteVocabulary());
   const embedBatch: FlatBatchEmbed = async (texts) => {
-    if (texts.length === 0) return new Float32Array(0);
     // An empty text has no token; it reads as a space, as it always has in this project.
     const tokens = texts.map((text) => tokenizer.encode(text || ' ').slice(0, USE_LITE_MAX_TOKENS));
-    const length = Math.max(1, ...tokens.map((row) => row.length));
-    const ids = new Int32Array(texts.length * length);
-    const mask = new Float32Array(texts.length * length);
-    tokens.forEach((row, i) => {
-      ids.set(row, i * length);
-      mask.fill(1, i * length, i * length + row.length);
-    });
-    const shape = [texts.length, length];
-    const { embedding } = await session.run({ ids: new ort.Tensor('int32', ids, shape), mask: new ort.Tensor('float32', mask, shape) });
-    return normaliseRows(new Float32Array(embedding.data as Float32Array), USE_LITE_DIMENSIONS);
+    // Texts sorted by token count, so that each model call pads its texts to nearly the same length.
+    const order = tokens.map((_, i) => i).sort((a, b) => tokens[a].length - tokens[b].length || a - b);
+    const flat = new Float32Array(texts.length * USE_LITE_DIMENSIONS);
+    for (let start = 0; start < order.length; start += TEXTS_PER_RUN) {
+      const rows = order.slice(start, start + TEXTS_PER_RUN);
+      const length = Math.max(1, ...rows.map((row) => tokens[row].length));
+      const ids = new Int32Array(rows.length * length);
+      const mask = new Float32Array(rows.length * length);
+      rows.forEach((row, i) => {
+        ids.set(tokens[row], i * length);
+        mask.fill(1, i * length, i * length + tokens[row].length);
+      });
+      const shape = [rows.length, length];
+      const { embedding } = await session.run({ ids: new ort.Tensor('int32', ids, shape), mask: new ort.Tensor('float32', mask, shape) });
+      const vectors = embedding.data as Float32Array;
+      rows.forEach((row, i) => flat.set(vectors.subarray(i * USE_LITE_DIMENSIONS, (i + 1) * USE_LITE_DIMENSIONS), row * USE_LITE_DIMENSIONS));
+    }
+    return normaliseRows(flat, USE_LITE_DIMENSIONS);
   };
   return { embedBatch, runtime: { engine: 'onnxruntime-node', threads: 1 } };
 }

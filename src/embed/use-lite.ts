@@ -13,12 +13,12 @@ export { normalise, normaliseRows, truncateForUseLite, USE_LITE_DIMENSIONS, USE_
 export const USE_LITE_ID = 'use-lite';
 
 /**
- * Texts per model call. Measured in texts/s on the embed bench's 1,777 user turns (oasst1 and CLINC150),
- * two runs each: in-thread 4: 297 / 310, 8: 280-289, 12: 280-293, 16: 229 / 271, 32: 201 / 243,
- * 64: 226 / 234, 128: 179 / 188; two workers 8: 423 / 528, 16: 536 / 503, 32: 465 / 510.
- * Batches past 32 were slower in-thread; 16 is in the flat part of both.
+ * Texts per batch sent to a thread, which runs them 16 at a time sorted by token count. On 1,983 oasst1
+ * user turns with two workers, three runs each: 64 gives 367-397 texts/s against 342-344 for 16 (less
+ * padding); a run of 16 was as fast as larger runs on the embed bench's texts (4-12: 280-310 texts/s
+ * in-thread, 32: 201-243, 128: 179-188).
  */
-export const USE_LITE_BATCH_SIZE = 16;
+export const USE_LITE_BATCH_SIZE = 64;
 
 const UseLiteOptionsSchema = z.object({
   /** Worker threads, each with its own model; 0 or 1 runs in the calling thread. */
