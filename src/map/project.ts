@@ -6,6 +6,7 @@ import { UMAP } from 'umap-js';
 import { exactNeighbours } from '../cluster/knn.ts';
 import { createDotsSpace } from '../util/simd-kernel.ts';
 import { createRandom } from '../util/random.ts';
+import { createLayoutOptimiser } from './layout.ts';
 
 export const DEFAULT_MAP_SAMPLE = 5000;
 const NEIGHBOURS = 15;
@@ -42,23 +43,23 @@ export async function projectTo2d(options: ProjectOptions): Promise<Float32Array
   // search gives the same graph faster.
   const knn = await sampleNeighbours(unit, dim, sample, neighbourCount);
   umap.setPrecomputedKNN(knn.indices, knn.distances);
-  const epochs = umap.initializeFit(rows);
-  const total = epochs + (n - sampleSize);
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    umap.step();
+  umap.initializeFit(rows);
+  const layout = createLayoutOptimiser(umap, random);
+  const total = layout.epochs + (n - sampleSize);
+  for (let epoch = 0; epoch < layout.epochs; epoch++) {
+    layout.step();
     if (epoch % 10 === 0) {
       options.onProgress?.(epoch, total);
       await new Promise((resolve) => setImmediate(resolve)); // let Ctrl-C and progress output through
     }
   }
-  const embedding = umap.getEmbedding();
   const inSample = new Uint8Array(n);
   sample.forEach((point, k) => {
     inSample[point] = 1;
-    out[2 * point] = embedding[k][0];
-    out[2 * point + 1] = embedding[k][1];
+    out[2 * point] = layout.positions[2 * k];
+    out[2 * point + 1] = layout.positions[2 * k + 1];
   });
-  if (sampleSize < n) placeFromSample({ unit, dim, n, sample, inSample, out, random, onProgress: (done) => options.onProgress?.(epochs + done, total) });
+  if (sampleSize < n) placeFromSample({ unit, dim, n, sample, inSample, out, random, onProgress: (done) => options.onProgress?.(layout.epochs + done, total) });
   options.onProgress?.(total, total);
   return out;
 }
