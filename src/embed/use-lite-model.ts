@@ -29,13 +29,8 @@ export function truncateForUseLite(text: string, maxChars = USE_LITE_MAX_CHARS):
 /** Texts per model call: batches the caller sends are sorted by token count and run this many at a time. */
 const TEXTS_PER_RUN = 16;
 
-export interface UseLiteRuntime {
-  engine: 'onnxruntime-node';
-  /** ONNX Runtime intra-op threads of this model instance. */
-  threads: number;
-}
-
-export async function loadUseLite(): Promise<{ embedBatch: FlatBatchEmbed; runtime: UseLiteRuntime }> {
+/** Loads the model into this thread: one ONNX Runtime session with one intra-op thread. */
+export async function loadUseLite(): Promise<FlatBatchEmbed> {
   // Imported here so that a platform without ONNX Runtime's native library fails at the embed stage
   // with this message, not in every command.
   const ort = await import('onnxruntime-node').then(
@@ -73,7 +68,7 @@ export async function loadUseLite(): Promise<{ embedBatch: FlatBatchEmbed; runti
     }
     return normaliseRows(flat, USE_LITE_DIMENSIONS);
   };
-  return { embedBatch, runtime: { engine: 'onnxruntime-node', threads: 1 } };
+  return embedBatch;
 }
 
 /** L2-normalises one vector in place. */

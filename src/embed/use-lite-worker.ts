@@ -8,7 +8,7 @@ if (!parentPort) throw new Error('use-lite-worker.ts must run as a worker thread
 const port = parentPort;
 
 try {
-  const { embedBatch, runtime } = await loadUseLite();
+  const embedBatch = await loadUseLite();
   port.on('message', async (request: WorkerRequest) => {
     try {
       const vectors = await embedBatch(request.texts);
@@ -17,7 +17,7 @@ try {
       port.postMessage({ type: 'error', id: request.id, message: describe(error) } satisfies WorkerReply);
     }
   });
-  port.postMessage({ type: 'ready', runtime } satisfies WorkerReply);
+  port.postMessage({ type: 'ready' } satisfies WorkerReply);
 } catch (error) {
   port.postMessage({ type: 'failed', message: describe(error) } satisfies WorkerReply);
 }

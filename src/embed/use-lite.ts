@@ -3,8 +3,8 @@
 // loads its own copy (about 100 MB each with ONNX Runtime's buffers) and batches are shared out between them.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import type { Embedder } from './types.ts';
-import { loadUseLite, truncateForUseLite, USE_LITE_DIMENSIONS, type UseLiteRuntime } from './use-lite-model.ts';
+import { loadUseLite, truncateForUseLite, USE_LITE_DIMENSIONS } from './use-lite-model.ts';
+import type { Embedder, FlatBatchEmbed } from './types.ts';
 import { embedInBatches } from './batches.ts';
 import { startBatchWorker, type BatchWorker } from './worker-pool.ts';
 
@@ -28,55 +28,55 @@ const UseLiteOptionsSchema = z.object({
 export type UseLiteOptions = z.input<typeof UseLiteOptionsSchema>;
 
 export interface UseLiteEmbedder extends Embedder {
-  /** Threads running the model (1 when in-thread) and how each runs it. */
+  /** Threads running the model (1 when in-thread), each with one single-threaded ONNX Runtime session. */
   threads: number;
-  runtime: UseLiteRuntime;
 }
 
 export function defaultUseLiteWorkers(): number {
   return Math.min(2, availableParallelism());
 }
 
+/**
+ * The model loads on the first embed() call, not here: a rerun whose texts are all in the embedding
+ * cache (`clio analyze --from cluster`) never starts the threads.
+ */
 export async function createUseLiteEmbedder(options: UseLiteOptions = {}): Promise<UseLiteEmbedder> {
   const parsed = UseLiteOptionsSchema.parse(options);
   const workers = parsed.workers ?? defaultUseLiteWorkers();
   const batchSize = parsed.batchSize ?? USE_LITE_BATCH_SIZE;
-
-  let runners: BatchWorker[] | undefined;
-  let runtime: UseLiteRuntime;
-  let embedBatchInThread: ((texts: string[]) => Promise<Float32Array>) | undefined;
-  if (workers >= 2) {
-    const script = new URL(import.meta.url.endsWith('.ts') ? './use-lite-worker.ts' : './use-lite-worker.js', import.meta.url);
-    const started = await Promise.allSettled(Array.from({ length: workers }, () => startBatchWorker(script)));
-    const ready = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const failure = started.find((s) => s.status === 'rejected');
-    if (failure) {
-      await Promise.all(ready.map((worker) => worker.terminate()));
-      throw new Error(`could not start ${workers} USE-lite workers`, { cause: failure.reason });
-    }
-    runners = ready;
-    runtime = ready[0].runtime;
-  } else {
-    const loaded = await loadUseLite();
-    embedBatchInThread = loaded.embedBatch;
-    runtime = loaded.runtime;
-  }
-  const batchRunners = runners ? runners.map((worker) => worker.embedBatch) : [embedBatchInThread!];
+  let loading: Promise<{ runners: FlatBatchEmbed[]; workers: BatchWorker[] }> | undefined;
+  let closed = false;
+  const load = () => (loading ??= workers >= 2 ? startWorkers(workers).then((started) => ({ runners: started.map((w) => w.embedBatch), workers: started })) : loadUseLite().then((embedBatch) => ({ runners: [embedBatch], workers: [] })));
 
   return {
     id: USE_LITE_ID,
     dimensions: USE_LITE_DIMENSIONS,
-    threads: batchRunners.length,
-    runtime,
+    threads: workers >= 2 ? workers : 1,
     async embed(texts) {
+      if (closed) throw new Error('the USE-lite embedder was closed');
       if (texts.length === 0) return [];
-      return embedInBatches(batchRunners, texts.map((text) => truncateForUseLite(text)), {
+      const { runners } = await load();
+      return embedInBatches(runners, texts.map((text) => truncateForUseLite(text)), {
         batchSize,
         dimensions: USE_LITE_DIMENSIONS,
       });
     },
     async close() {
-      if (runners) await Promise.all(runners.map((worker) => worker.terminate()));
+      closed = true;
+      const loaded = await loading?.catch(() => undefined);
+      await Promise.all(loaded?.workers.map((worker) => worker.terminate()) ?? []);
     },
   };
+}
+
+async function startWorkers(count: number): Promise<BatchWorker[]> {
+  const script = new URL(import.meta.url.endsWith('.ts') ? './use-lite-worker.ts' : './use-lite-worker.js', import.meta.url);
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startBatchWorker(script)));
+  const ready = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failure = started.find((s) => s.status === 'rejected');
+  if (failure) {
+    await Promise.all(ready.map((worker) => worker.terminate()));
+    throw new Error(`could not start ${count} USE-lite workers`, { cause: failure.reason });
+  }
+  return ready;
 }

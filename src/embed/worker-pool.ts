@@ -1,7 +1,6 @@
 // Worker threads that each load an embedding model once and embed the batches they are sent.
 import { startWorker } from '../util/worker.ts';
 import type { FlatBatchEmbed } from './types.ts';
-import type { UseLiteRuntime } from './use-lite-model.ts';
 
 export interface WorkerRequest {
   id: number;
@@ -9,14 +8,13 @@ export interface WorkerRequest {
 }
 
 export type WorkerReply =
-  | { type: 'ready'; runtime: UseLiteRuntime }
+  | { type: 'ready' }
   | { type: 'failed'; message: string }
   | { type: 'result'; id: number; vectors: Float32Array }
   | { type: 'error'; id: number; message: string };
 
 export interface BatchWorker {
   embedBatch: FlatBatchEmbed;
-  runtime: UseLiteRuntime;
   terminate(): Promise<void>;
 }
 
@@ -40,7 +38,6 @@ export function startBatchWorker(script: URL): Promise<BatchWorker> {
       if (reply.type === 'ready') {
         worker.unref();
         resolveStart({
-          runtime: reply.runtime,
           embedBatch(texts) {
             if (exited) return Promise.reject(new Error('embedding worker has exited'));
             const id = nextId++;

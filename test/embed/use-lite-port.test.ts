@@ -49,7 +49,7 @@ test('the ONNX graph gives the vectors of the TF.js graph, for short texts and p
   const tokenizer = createUseLiteTokenizer(readUseLiteVocabulary());
   assert.ok(texts.some((text) => tokenizer.encode(text).length > USE_LITE_MAX_TOKENS), 'some texts are cut by the model');
   const reference = await initModel(modelSource);
-  const { embedBatch } = await loadUseLite();
+  const embedBatch = await loadUseLite();
   // One call for all texts: they run 16 at a time in token-count order and must come back in input order.
   const actual = await embedBatch(texts);
   let worst = 0;
