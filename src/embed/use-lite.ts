@@ -7,6 +7,7 @@ import { loadUseLite, truncateForUseLite, USE_LITE_DIMENSIONS } from './use-lite
 import type { Embedder, FlatBatchEmbed } from './types.ts';
 import { embedInBatches } from './batches.ts';
 import { startBatchWorker, type BatchWorker } from './worker-pool.ts';
+import { workerScript } from '../util/worker.ts';
 
 export { normalise, normaliseRows, truncateForUseLite, USE_LITE_DIMENSIONS, USE_LITE_MAX_CHARS } from './use-lite-model.ts';
 
@@ -15,8 +16,8 @@ export const USE_LITE_ID = 'use-lite';
 /**
  * Texts per batch sent to a thread, which runs them 16 at a time sorted by token count. On 1,983 oasst1
  * user turns with two workers, three runs each: 64 gives 367-397 texts/s against 342-344 for 16 (less
- * padding); a run of 16 was as fast as larger runs on the embed bench's texts (4-12: 280-310 texts/s
- * in-thread, 32: 201-243, 128: 179-188).
+ * padding). The 16 per model call: on the embed bench's texts in-thread, calls of 4-12 texts ran at
+ * 280-310 texts/s, 16 at 229-271, 32 at 201-243 and 128 at 179-188.
  */
 export const USE_LITE_BATCH_SIZE = 64;
 
@@ -70,7 +71,7 @@ export async function createUseLiteEmbedder(options: UseLiteOptions = {}): Promi
 }
 
 async function startWorkers(count: number): Promise<BatchWorker[]> {
-  const script = new URL(import.meta.url.endsWith('.ts') ? './use-lite-worker.ts' : './use-lite-worker.js', import.meta.url);
+  const script = workerScript(import.meta.url, 'use-lite-worker');
   const started = await Promise.allSettled(Array.from({ length: count }, () => startBatchWorker(script)));
   const ready = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = started.find((s) => s.status === 'rejected');

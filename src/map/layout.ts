@@ -33,9 +33,18 @@ const UmapOptimizationStateSchema = z.object({
   b: z.number(),
   nEpochs: z.number().int().positive(),
   nVertices: z.number().int().positive(),
-});
+}).refine(
+  (state) =>
+    state.headEmbedding.length === state.nVertices &&
+    [state.tail, state.epochsPerSample, state.epochOfNextSample, state.epochsPerNegativeSample, state.epochOfNextNegativeSample].every((list) => list.length === state.head.length) &&
+    [...state.head, ...state.tail].every((vertex) => Number.isInteger(vertex) && vertex >= 0 && vertex < state.nVertices),
+  'edge lists of different lengths, or a vertex out of range',
+);
 
-/** Takes over the epochs of a 2-D umap-js instance after `initializeFit` (umap-js 1.4's internal state). */
+/**
+ * Takes over the epochs of a 2-D umap-js instance after `initializeFit` (umap-js 1.4's internal state).
+ * `random` must be the function the instance was constructed with: the negative samples draw from it.
+ */
 export function createLayoutOptimiser(umap: UMAP, random: () => number): LayoutOptimiser {
   const parsed = UmapOptimizationStateSchema.safeParse((umap as unknown as { optimizationState?: unknown }).optimizationState);
   if (!parsed.success) throw new Error('umap-js holds no 2-D optimisation state after initializeFit: the installed version is not the 1.4 this code reads', { cause: parsed.error });
@@ -56,6 +65,7 @@ export function createLayoutOptimiser(umap: UMAP, random: () => number): LayoutO
     epochs: nEpochs,
     positions,
     step() {
+      if (epoch >= nEpochs) return;
       for (let i = 0; i < edges; i++) {
         if (nextSample[i] > epoch) continue;
         const j = 2 * edgeHead[i];

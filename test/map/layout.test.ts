@@ -48,12 +48,17 @@ test('the first epochs move the points as umap-js does, and the finished map kee
   for (let epoch = 0; epoch < layout.epochs; epoch++) {
     reference.umap.step();
     layout.step();
-    if (epoch === 0) {
+    // umap-js samples no edge at epoch 0; after epochs 1-3 the two differ only by the powers' rounding.
+    if (epoch >= 1 && epoch <= 3) {
       const expected = reference.umap.getEmbedding().flat();
       const largest = expected.reduce((worst, value, i) => Math.max(worst, Math.abs(value - layout.positions[i])), 0);
-      assert.ok(largest < 1e-9, `after one epoch the points differ by ${largest}`);
+      const moved = layout.positions.reduce((sum, value, i) => sum + Math.abs(value - start[i]), 0);
+      assert.ok(largest < 1e-9 && moved > 1, `after epoch ${epoch} the points moved ${moved} and differ by ${largest}`);
     }
   }
+  const after = Float64Array.from(layout.positions);
+  layout.step();
+  assert.deepEqual(layout.positions, after, 'a step past the last epoch changes nothing');
   const moved = layout.positions.reduce((sum, value, i) => sum + Math.abs(value - start[i]), 0);
   assert.ok(moved > rows.length, `the points moved (${moved.toFixed(1)})`);
   const ourShare = groupsKept(layout.positions, 400);
