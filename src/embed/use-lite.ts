@@ -47,7 +47,11 @@ export async function createUseLiteEmbedder(options: UseLiteOptions = {}): Promi
   const batchSize = parsed.batchSize ?? USE_LITE_BATCH_SIZE;
   let loading: Promise<{ runners: FlatBatchEmbed[]; workers: BatchWorker[] }> | undefined;
   let closed = false;
-  const load = () => (loading ??= workers >= 2 ? startWorkers(workers).then((started) => ({ runners: started.map((w) => w.embedBatch), workers: started })) : loadUseLite().then((embedBatch) => ({ runners: [embedBatch], workers: [] })));
+  const load = () =>
+    (loading ??=
+      workers >= 2
+        ? startWorkers(workers).then((started) => ({ runners: started.map((worker) => worker.embedBatch), workers: started }))
+        : loadUseLite().then((embedBatch) => ({ runners: [embedBatch], workers: [] })));
 
   return {
     id: USE_LITE_ID,
