@@ -2,7 +2,6 @@
 // variant scikit-learn uses): each new centre is the best of a few candidates drawn with probability
 // proportional to the squared distance to the closest centre chosen so far.
 import type { KMeansPool } from './kmeans-pool.ts';
-import type { KMeansState } from './kmeans-tasks.ts';
 
 /** Candidates tried per centre, as in scikit-learn. */
 export function seedingTrials(k: number): number {
