@@ -5,7 +5,7 @@
 // Dot products run in the project's WebAssembly SIMD kernel.
 import { availableParallelism } from 'node:os';
 import { kmeans } from './kmeans.ts';
-import { createDotsSpace, instantiateDots } from '../util/simd-kernel.ts';
+import { createDotsSpace, instantiateDots, type DotsSpace } from '../util/simd-kernel.ts';
 import { startWorker, workerScript } from '../util/worker.ts';
 
 export interface Neighbours {
@@ -100,9 +100,7 @@ export function scorePairs(task: PairsTask): void {
  * The result does not depend on the threads.
  */
 export async function exactNeighbours(data: Float32Array, n: number, dim: number, k: number, threads = defaultThreads((n * n * dim) / 2)): Promise<Neighbours> {
-  const stride = Math.ceil(dim / 4) * 4;
-  const outRows = Math.ceil(n / Math.max(stride, 1)); // rows of kernel memory holding one extra thread's outputs
-  const space = createDotsSpace(data, Int32Array.from({ length: n }, (_, i) => i), dim, (threads - 1) * outRows);
+  const { space, outAddresses } = threadedSpace(data, Int32Array.from({ length: n }, (_, i) => i), dim, threads);
   const totalPairs = (n * (n - 1)) / 2;
   const cuts = [0];
   for (let i = 0, pairs = 0; i < n && cuts.length < threads; i++) {
@@ -113,14 +111,22 @@ export async function exactNeighbours(data: Float32Array, n: number, dim: number
   const tasks: PairsTask[] = Array.from({ length: threads }, (_, t) => {
     const lists = emptyNeighbours(n, k);
     return {
-      kind: 'pairs', memory: space.memory, n, stride, k, first: cuts[t], end: cuts[t + 1],
-      outAddress: t === 0 ? space.outAddress : space.address(n + (t - 1) * outRows),
+      kind: 'pairs', memory: space.memory, n, stride: space.stride, k, first: cuts[t], end: cuts[t + 1], outAddress: outAddresses[t],
       indices: shared(lists.indices), similarities: shared(lists.similarities),
     };
   });
   await runShares(tasks, scorePairs);
   const lists = tasks.map((task): Neighbours => ({ k, indices: new Int32Array(task.indices), similarities: new Float32Array(task.similarities) }));
   return lists.reduce(mergeLists);
+}
+
+/** The rows (in `order`) in shared kernel memory, with one run of output floats per thread. */
+function threadedSpace(data: Float32Array, order: ArrayLike<number>, dim: number, threads: number): { space: DotsSpace; outAddresses: number[] } {
+  const rows = order.length;
+  const outRows = Math.ceil(rows / Math.max(Math.ceil(dim / 4) * 4, 1)); // kernel rows holding one extra thread's outputs
+  const space = createDotsSpace(data, order, dim, (threads - 1) * outRows);
+  const outAddresses = Array.from({ length: threads }, (_, t) => (t === 0 ? space.outAddress : space.address(rows + (t - 1) * outRows)));
+  return { space, outAddresses };
 }
 
 function shared<T extends Int32Array | Float32Array>(values: T): SharedArrayBuffer {
@@ -211,9 +217,7 @@ export async function approximateNeighbours(
   // Each thread scores the rows of a run of buckets holding about its share of the rows, into the
   // shared lists: a row's list is written by one thread only, in the order one thread would use.
   const threads = options.threads ?? defaultThreads(n * probes * (n / bucketCount) * dim);
-  const stride = Math.ceil(dim / 4) * 4;
-  const outRows = Math.ceil(n / Math.max(stride, 1));
-  const space = createDotsSpace(data, order, dim, (threads - 1) * outRows);
+  const { space, outAddresses } = threadedSpace(data, order, dim, threads);
   const lists = emptyNeighbours(n, k);
   const indices = shared(lists.indices);
   const similarities = shared(lists.similarities);
@@ -221,8 +225,7 @@ export async function approximateNeighbours(
   for (let b = 0; b < bucketCount && cuts.length < threads; b++) if (bucketStart[b + 1] >= (n * cuts.length) / threads) cuts.push(b + 1);
   while (cuts.length <= threads) cuts.push(bucketCount);
   const tasks: BucketsTask[] = Array.from({ length: threads }, (_, t) => ({
-    kind: 'buckets', memory: space.memory, n, stride, k, first: cuts[t], end: cuts[t + 1],
-    outAddress: t === 0 ? space.outAddress : space.address(n + (t - 1) * outRows),
+    kind: 'buckets', memory: space.memory, n, stride: space.stride, k, first: cuts[t], end: cuts[t + 1], outAddress: outAddresses[t],
     indices, similarities, order, bucketStart, nearestBuckets, probes,
   }));
   await runShares(tasks, scoreBuckets);
