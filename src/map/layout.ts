@@ -42,12 +42,16 @@ const UmapOptimizationStateSchema = z.object({
 );
 
 /**
- * Takes over the epochs of a 2-D umap-js instance after `initializeFit` (umap-js 1.4's internal state).
- * `random` must be the function the instance was constructed with: the negative samples draw from it.
+ * Takes over the epochs of a 2-D umap-js instance after `initializeFit` (umap-js 1.4's internal state);
+ * the negative samples draw from the instance's own random function, as its step does.
  */
-export function createLayoutOptimiser(umap: UMAP, random: () => number): LayoutOptimiser {
-  const parsed = UmapOptimizationStateSchema.safeParse((umap as unknown as { optimizationState?: unknown }).optimizationState);
-  if (!parsed.success) throw new Error('umap-js holds no 2-D optimisation state after initializeFit: the installed version is not the 1.4 this code reads', { cause: parsed.error });
+export function createLayoutOptimiser(umap: UMAP): LayoutOptimiser {
+  const internals = umap as unknown as { optimizationState?: unknown; random?: unknown };
+  const parsed = UmapOptimizationStateSchema.safeParse(internals.optimizationState);
+  if (!parsed.success || typeof internals.random !== 'function') {
+    throw new Error('umap-js holds no 2-D optimisation state after initializeFit: the installed version is not the 1.4 this code reads', { cause: parsed.error });
+  }
+  const random = internals.random as () => number;
   const { head, tail, headEmbedding, epochsPerSample, epochOfNextSample, epochsPerNegativeSample, epochOfNextNegativeSample } = parsed.data;
   const { initialAlpha, gamma, a, b, nEpochs, nVertices } = parsed.data;
   const positions = Float64Array.from(headEmbedding.flat());

@@ -44,7 +44,7 @@ export async function projectTo2d(options: ProjectOptions): Promise<Float32Array
   const knn = await sampleNeighbours(unit, dim, sample, neighbourCount);
   umap.setPrecomputedKNN(knn.indices, knn.distances);
   umap.initializeFit(rows);
-  const layout = createLayoutOptimiser(umap, random);
+  const layout = createLayoutOptimiser(umap);
   const total = layout.epochs + (n - sampleSize);
   for (let epoch = 0; epoch < layout.epochs; epoch++) {
     layout.step();
