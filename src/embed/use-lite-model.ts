@@ -34,12 +34,9 @@ const TEXTS_PER_RUN = 16;
 export async function loadUseLite(): Promise<FlatBatchEmbed> {
   // Imported here so that a platform without ONNX Runtime's native library fails at the embed stage
   // with this message, not in every command.
-  const ort = await import('onnxruntime-node').then(
-    (module) => module,
-    (error: unknown) => {
-      throw new Error(`USE-lite runs on onnxruntime-node, whose native library did not load on ${process.platform}-${process.arch}`, { cause: error });
-    },
-  );
+  const ort = await import('onnxruntime-node').catch((error: unknown) => {
+    throw new Error(`USE-lite runs on onnxruntime-node, whose native library did not load on ${process.platform}-${process.arch}`, { cause: error });
+  });
   const session = await ort.InferenceSession.create(buildUseLiteGraph(readUseLiteWeights()), {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
