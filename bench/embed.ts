@@ -7,6 +7,7 @@ import { embedWithCache } from '../src/embed/cache.ts';
 import type { Embedder } from '../src/embed/types.ts';
 import { createUseLiteEmbedder, USE_LITE_DIMENSIONS, USE_LITE_ID } from '../src/embed/use-lite.ts';
 import { openWorkspace } from '../src/store/workspace.ts';
+import { defaultThreadCount } from '../src/util/threads.ts';
 
 const DATA = join(import.meta.dirname, '..', '..', 'shared', 'data');
 const SOURCES = ['oasst1-en/conversations.jsonl', 'clinc150/conversations.jsonl'];
@@ -63,15 +64,18 @@ export async function run(): Promise<void> {
   const texts = loadUserTurns();
   console.log(`embed: USE-lite on ${texts.length} user turns (${SOURCES.join(', ')}; cut to 1,000 chars)`);
   const results: EmbedThroughput[] = [];
-  for (const workers of [1, 2]) {
+  // In-thread, two workers, and the default (one per core up to a limit) where that is more than two.
+  for (const workers of [...new Set([1, 2, defaultThreadCount()])]) {
     const r = await measureUseLite(texts, workers);
     results.push(r);
     console.log(
-      `  ${workers > 1 ? `${workers} worker threads` : 'in-thread       '}: ${r.textsPerSecond.toFixed(1)} texts/s, ` +
+      `  ${workers > 1 ? `${workers} worker threads`.padEnd(16) : 'in-thread       '}: ${r.textsPerSecond.toFixed(1)} texts/s, ` +
         `${r.coresBusy.toFixed(2)} cores busy, model load ${r.loadSeconds.toFixed(1)} s`,
     );
   }
-  console.log(`  speed-up 2 vs 1 workers: ${(results[1].textsPerSecond / results[0].textsPerSecond).toFixed(2)}x`);
+  for (const r of results.slice(1)) {
+    console.log(`  speed-up ${r.workers} vs 1 workers: ${(r.textsPerSecond / results[0].textsPerSecond).toFixed(2)}x`);
+  }
 
   // Cache: the first call stores the vectors computed above (replayed, not recomputed), the second reads them.
   const vectorByText = new Map(texts.map((text, i) => [text, results[1].vectors[i]]));

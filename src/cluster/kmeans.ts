@@ -2,7 +2,7 @@
 // inertia, Lloyd iterations accelerated with Hamerly's bounds, Sculley's mini-batch mode for large
 // inputs, distance work in a WebAssembly SIMD kernel spread over worker threads that share memory.
 // The result depends only on the data, k and the seed, never on the number of workers.
-import { availableParallelism } from 'node:os';
+import { defaultThreadCount } from '../util/threads.ts';
 import { createRandom, deriveSeed } from '../util/random.ts';
 import { startPool, type KMeansPool } from './kmeans-pool.ts';
 import { copyRow, seedCentres, seedingTrials } from './kmeans-seed.ts';
@@ -131,7 +131,7 @@ function resolveSettings(data: Float32Array, n: number, dim: number, options: KM
     'maxIterations',
   );
   const workers = positiveInteger(
-    options.workers ?? (n * k * dim < SMALL_INPUT ? 1 : Math.min(2, availableParallelism())),
+    options.workers ?? (n * k * dim < SMALL_INPUT ? 1 : defaultThreadCount()),
     'workers',
   );
   return {

@@ -3,7 +3,7 @@
 // Approximate (large n): rows are bucketed by a k-means with ~√n centres, and each row is compared
 // only with the rows of its bucket's `probes` closest buckets: about n·probes·√n dot products.
 // Dot products run in the project's WebAssembly SIMD kernel.
-import { availableParallelism } from 'node:os';
+import { defaultThreadCount } from '../util/threads.ts';
 import { kmeans } from './kmeans.ts';
 import { createDotsSpace, instantiateDots, type DotsSpace } from '../util/simd-kernel.ts';
 import { startWorker, workerScript } from '../util/worker.ts';
@@ -94,7 +94,7 @@ export function scorePairs(task: PairsTask): void {
 }
 
 /**
- * Every pair's cosine once, on `threads` threads (default: two once the search reaches PARALLEL_ABOVE):
+ * Every pair's cosine once, on `threads` threads (default: defaultThreadCount() once the search reaches PARALLEL_ABOVE):
  * the rows are cut where the pairs they start are split evenly, each thread keeps its own top lists,
  * and the lists are merged by similarity, then index, which is the order one thread would have kept.
  * The result does not depend on the threads.
@@ -136,7 +136,7 @@ function shared<T extends Int32Array | Float32Array>(values: T): SharedArrayBuff
 }
 
 function defaultThreads(multiplyAdds: number): number {
-  return multiplyAdds < PARALLEL_ABOVE ? 1 : Math.min(2, availableParallelism());
+  return multiplyAdds < PARALLEL_ABOVE ? 1 : defaultThreadCount();
 }
 
 /** The first task on this thread, the others on workers started for them. */
@@ -184,7 +184,7 @@ export interface ApproximateOptions {
   seed: number;
   /** Buckets each row's candidates come from. */
   probes?: number;
-  /** Threads, the calling one included. Default: up to 2 when the search is large enough to pay for one. */
+  /** Threads, the calling one included. Default: defaultThreadCount() when the search is large enough to pay for them, else 1. */
   threads?: number;
 }
 

@@ -6,7 +6,7 @@ import { createUseLiteEmbedder, USE_LITE_ID } from './use-lite.ts';
 export const DEFAULT_EMBEDDER = USE_LITE_ID;
 
 export interface CreateEmbedderOptions extends Omit<HuggingFaceOptions, 'model'> {
-  /** USE-lite worker threads (default min(2, cores)). */
+  /** USE-lite worker threads (default: defaultThreadCount() in util/threads.ts). */
   workers?: number;
 }
 

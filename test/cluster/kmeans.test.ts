@@ -71,14 +71,16 @@ test('recovers well-separated Gaussian blobs', async () => {
   assert.ok(relative < 1e-4, `reported inertia off by ${relative}`);
 });
 
-test('the same seed gives the same clustering with one or two workers', async () => {
+test('the same seed gives the same clustering with one, two or three workers', async () => {
   const input = blobs(2500, 37, 12, 2, 2); // overlapping blobs and a dimension that is not a multiple of 4
   const options = { k: 15, seed: 7, restarts: 3 };
   const one = await kmeans(input.data, input.n, input.dim, { ...options, workers: 1 });
-  const two = await kmeans(input.data, input.n, input.dim, { ...options, workers: 2 });
-  assert.deepEqual(two.assignments, one.assignments);
-  assert.deepEqual(two.centroids, one.centroids);
-  assert.equal(two.inertia, one.inertia);
+  for (const workers of [2, 3]) {
+    const several = await kmeans(input.data, input.n, input.dim, { ...options, workers });
+    assert.deepEqual(several.assignments, one.assignments, `${workers} workers`);
+    assert.deepEqual(several.centroids, one.centroids, `${workers} workers`);
+    assert.equal(several.inertia, one.inertia, `${workers} workers`);
+  }
   const other = await kmeans(input.data, input.n, input.dim, { ...options, seed: 8, workers: 1 });
   assert.notDeepEqual(other.assignments, one.assignments, 'a different seed should give a different result on overlapping data');
 });

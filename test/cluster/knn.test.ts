@@ -17,6 +17,7 @@ test('exactNeighbours on two threads returns each row\'s k best, ties broken by 
     data.set(base.subarray(source * dim, (source + 1) * dim), i * dim);
   }
   const found = await exactNeighbours(data, n, dim, k, 2);
+  assert.deepEqual(await exactNeighbours(data, n, dim, k, 3), found, 'three threads split the pairs differently and agree');
   for (let i = 0; i < n; i += 7) {
     const scored: { j: number; similarity: number }[] = [];
     for (let j = 0; j < n; j++) {
@@ -53,6 +54,7 @@ test('approximateNeighbours gives the same lists on one and two threads, and fin
   const two = await approximateNeighbours(data, n, dim, k, { seed: 3, threads: 2 });
   assert.deepEqual(two.indices, one.indices);
   assert.deepEqual(two.similarities, one.similarities);
+  assert.deepEqual(await approximateNeighbours(data, n, dim, k, { seed: 3, threads: 3 }), one, 'three threads agree too');
   const exact = await exactNeighbours(data, n, dim, k);
   let hits = 0;
   for (let i = 0; i < n; i++) {

@@ -27,7 +27,7 @@ export function addAnalysisOptions(command: Command): Command {
     .option('--min-users <n>', 'privacy: a cluster is shown only with at least this many distinct users', positiveInt, DEFAULT_MIN_USERS)
     .option('--min-conversations <n>', 'privacy: ... and at least this many conversations', positiveInt, DEFAULT_MIN_CONVERSATIONS)
     .option('--seed <n>', 'random seed: the same seed gives the same clusters', positiveInt, 42)
-    .option('--workers <n>', 'worker threads for embedding and k-means (default: 2 or the core count)', positiveInt)
+    .option('--workers <n>', 'threads for embedding and k-means (default: CLIO_THREADS, else the core count up to 16)', positiveInt)
     .addOption(new Option('--from <stage>', 'redo this stage and every later one').choices([...STAGES]))
     .option('--no-report', 'do not write the HTML/Markdown/JSON report')
     .addOption(new Option('--dry-run', 'estimate the LLM calls, tokens and cost of each stage; call nothing'));
