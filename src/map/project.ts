@@ -1,5 +1,5 @@
 // 2-D map of the conversations: UMAP with the paper's settings (cosine, 15 neighbours, min_dist 0),
-// seeded so a run is reproducible. umap-js is quadratic-ish and single-threaded, so a large corpus is
+// started from the data's principal plane and seeded so a run is reproducible. umap-js is quadratic-ish and single-threaded, so a large corpus is
 // fitted on a seeded sample and every other point is placed at the similarity-weighted mean of the 2-D
 // positions of its nearest sampled points (an inverted-file search over the sample keeps that fast).
 import { UMAP } from 'umap-js';
@@ -11,6 +11,9 @@ import { createLayoutOptimiser } from './layout.ts';
 export const DEFAULT_MAP_SAMPLE = 5000;
 const NEIGHBOURS = 15;
 const PLACE_NEIGHBOURS = 8;
+const PCA_ITERATIONS = 20;
+/** umap-js draws its random starting layout from [-10, 10]. */
+const INITIAL_EXTENT = 10;
 
 export interface ProjectOptions {
   /** n vectors of `dim` floats, row-major. */
@@ -45,6 +48,7 @@ export async function projectTo2d(options: ProjectOptions): Promise<Float32Array
   umap.setPrecomputedKNN(knn.indices, knn.distances);
   umap.initializeFit(rows);
   const layout = createLayoutOptimiser(umap);
+  layout.positions.set(principalPlane(unit, dim, sample, random));
   const total = layout.epochs + (n - sampleSize);
   for (let epoch = 0; epoch < layout.epochs; epoch++) {
     layout.step();
@@ -192,6 +196,65 @@ function topIndices(scores: Float32Array, count: number, k: number, into: Int32A
     into[at] = j;
   }
   return found;
+}
+
+/**
+ * The sampled rows projected on their top two principal directions (orthogonal iteration), scaled so the
+ * widest coordinate is INITIAL_EXTENT: UMAP's starting layout in place of umap-js's random one, so the map
+ * keeps the corpus's global arrangement (umap-learn's init='pca').
+ */
+function principalPlane(unit: Float32Array, dim: number, sample: Int32Array, random: () => number): Float64Array {
+  const m = sample.length;
+  const centred = new Float32Array(m * dim);
+  const mean = new Float64Array(dim);
+  for (const point of sample) for (let d = 0; d < dim; d++) mean[d] += unit[point * dim + d] / m;
+  sample.forEach((point, i) => {
+    for (let d = 0; d < dim; d++) centred[i * dim + d] = unit[point * dim + d] - mean[d];
+  });
+  const project = (directions: Float64Array, i: number): [number, number] => {
+    let first = 0;
+    let second = 0;
+    for (let d = 0; d < dim; d++) {
+      first += centred[i * dim + d] * directions[d];
+      second += centred[i * dim + d] * directions[dim + d];
+    }
+    return [first, second];
+  };
+  let directions = orthonormalPair(Float64Array.from({ length: 2 * dim }, () => random() - 0.5), dim);
+  for (let iteration = 0; iteration < PCA_ITERATIONS; iteration++) {
+    const next = new Float64Array(2 * dim);
+    for (let i = 0; i < m; i++) {
+      const [first, second] = project(directions, i);
+      for (let d = 0; d < dim; d++) {
+        next[d] += first * centred[i * dim + d];
+        next[dim + d] += second * centred[i * dim + d];
+      }
+    }
+    directions = orthonormalPair(next, dim);
+  }
+  const coordinates = new Float64Array(2 * m);
+  let widest = 0;
+  for (let i = 0; i < m; i++) {
+    [coordinates[2 * i], coordinates[2 * i + 1]] = project(directions, i);
+    widest = Math.max(widest, Math.abs(coordinates[2 * i]), Math.abs(coordinates[2 * i + 1]));
+  }
+  return widest > 0 ? coordinates.map((value) => (value / widest) * INITIAL_EXTENT) : coordinates;
+}
+
+/** Gram-Schmidt on the two vectors laid end to end in `pair`; a vanishing one is left at zero. */
+function orthonormalPair(pair: Float64Array, dim: number): Float64Array {
+  const first = pair.subarray(0, dim);
+  const second = pair.subarray(dim);
+  const normalise = (vector: Float64Array) => {
+    const norm = Math.hypot(...vector);
+    if (norm > 0) for (let d = 0; d < dim; d++) vector[d] /= norm;
+  };
+  normalise(first);
+  let overlap = 0;
+  for (let d = 0; d < dim; d++) overlap += first[d] * second[d];
+  for (let d = 0; d < dim; d++) second[d] -= overlap * first[d];
+  normalise(second);
+  return pair;
 }
 
 function cosineDistance(a: number[], b: number[]): number {

@@ -13,10 +13,10 @@ import { assignmentsByLevel, buildHierarchy } from '../hierarchy/hierarchy.ts';
 import { clusterTermCounts } from '../hierarchy/terms.ts';
 import { withProgress } from '../util/progress.ts';
 import { applyPrivacyThresholds, type PrivacySummary } from '../privacy/thresholds.ts';
-import { projectTo2d } from '../map/index.ts';
+import { hierarchyPullWeights, projectTo2d, pullTowardClusters } from '../map/index.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { isStageDone, markStageDone, markStageStarted, resetStagesFrom, settingsHash, type Stage } from './runs.ts';
-import { clearParentLevels, KEYWORD_DOCUMENTS, loadBaseAssignments, loadDocuments, loadLabels, storedLevelSizes, storedPrivacy, writeBaseClusters, writeLabels, writeMap, writeParentLevel } from './tables.ts';
+import { clearParentLevels, KEYWORD_DOCUMENTS, loadBaseAssignments, loadDocuments, loadLabels, loadMemberships, storedLevelSizes, storedPrivacy, writeBaseClusters, writeLabels, writeMap, writeParentLevel } from './tables.ts';
 import { auditStage, clusterFacetOf, hierarchyWithLlm, llmRunSettings, modelFacetsStage, nameWithLlm, withUsage, type LlmAnalysis } from './llm-mode.ts';
 
 export interface AnalyzeOptions {
@@ -208,7 +208,11 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   });
 
   await stage('map', async () => {
-    const data = await ensureVectors();
+    // Each conversation is pulled toward its cluster's and its parents' mean embeddings, so the map keeps
+    // every cluster together and every topic in one region.
+    const memberships = await loadMemberships(ws, runId, docs, assignments);
+    const weights = hierarchyPullWeights(memberships.length);
+    const data = pullTowardClusters({ vectors: await ensureVectors(), n: docs.ids.length, dim, memberships, weights });
     const points = await withProgress({ label: 'map', unit: 'steps' }, (onProgress) =>
       projectTo2d({ vectors: data, n: docs.ids.length, dim, seed: options.seed, onProgress }),
     );

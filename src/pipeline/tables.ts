@@ -102,6 +102,26 @@ export async function loadLabels(ws: Workspace, runId: string, level: number, co
 }
 
 /** Forgets every level above the base (and the base clusters' parents), before a hierarchy is written again. */
+/** Each conversation's cluster at every level, base first (from the stored base members and parent links). */
+export async function loadMemberships(ws: Workspace, runId: string, docs: Documents, base: Int32Array): Promise<Int32Array[]> {
+  const rows = await ws.all<{ cluster_id: string; parent_id: string | null }>(
+    'SELECT cluster_id, parent_id FROM clusters WHERE run_id = $1 AND parent_id IS NOT NULL',
+    [runId],
+  );
+  const parentOf = new Map(rows.map((row) => [row.cluster_id, row.parent_id!]));
+  const memberships = [base];
+  for (let level = 1; ; level++) {
+    const below = memberships[level - 1];
+    const next = new Int32Array(docs.ids.length);
+    for (let i = 0; i < below.length; i++) {
+      const parent = parentOf.get(clusterId(level - 1, below[i]));
+      if (parent === undefined) return memberships;
+      next[i] = Number(parent.split('-')[1]);
+    }
+    memberships.push(next);
+  }
+}
+
 export async function clearParentLevels(ws: Workspace, runId: string): Promise<void> {
   await ws.run('DELETE FROM clusters WHERE run_id = $1 AND level >= 1', [runId]);
   await ws.run('UPDATE clusters SET parent_id = NULL WHERE run_id = $1', [runId]);

@@ -124,7 +124,7 @@ function renderMap(model: ReportModel, colours: Map<string, string>): string {
     .filter((top) => top.x !== null && top.y !== null)
     .map((top) => `<text x="${sx(top.x as number).toFixed(1)}" y="${sy(top.y as number).toFixed(1)}" text-anchor="middle">${esc(shorten(top.name, 34))}</text>`);
   const legend = model.tree.map((top) => `<span><span class="swatch" style="background:${colours.get(top.id)}"></span>${esc(shorten(top.name, 40))}</span>`);
-  return `<section><h2>Map</h2><p class="muted">Shown finest-level clusters placed by UMAP of the conversation embeddings (position = mean of its conversations); area ∝ conversations, colour = top-level topic. Hover a circle for its name.</p>
+  return `<section><h2>Map</h2><p class="muted">Shown finest-level clusters placed by UMAP of the conversation embeddings, each pulled toward its cluster's and topic's mean so every topic keeps one region (position = mean of its conversations); area ∝ conversations, colour = top-level topic. Hover a circle for its name.</p>
 <svg class="map" viewBox="0 0 ${width} ${height}" role="img" aria-label="Map of clusters">${circles.join('')}<g class="maplabels">${labels.join('')}</g></svg>
 <div class="legend">${legend.join('')}</div></section>`;
 }

@@ -99,3 +99,37 @@ test('tiny inputs and cluster centres', async () => {
   assert.deepEqual(Array.from(centres.slice(0, 4)), [1, 1, 10, 10]);
   assert.ok(Number.isNaN(centres[4]));
 });
+
+test('blobs that share no neighbours keep their global arrangement: near blobs stay near on the map', async () => {
+  // Two groups of two tight blobs. Each blob holds more points than a point's 15 neighbours, so the
+  // neighbour graph falls into four parts and only the starting layout can place them: from the
+  // principal plane the blobs of one group end up nearer each other than those of different groups; from
+  // umap-js's random start, not reliably.
+  const dim = 16;
+  const perBlob = 60;
+  const random = createRandom(11);
+  const direction = () => {
+    const v = Array.from({ length: dim }, () => standardNormal(random));
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  };
+  const groups = [direction(), direction()];
+  const blobCentres = groups.flatMap((group) => [0, 1].map(() => {
+    const offset = direction();
+    return group.map((x, d) => 3 * x + 0.8 * offset[d]);
+  }));
+  const n = 4 * perBlob;
+  const vectors = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const centre = blobCentres[Math.floor(i / perBlob)];
+    for (let d = 0; d < dim; d++) vectors[i * dim + d] = centre[d] + 0.05 * standardNormal(random);
+  }
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    const points = await projectTo2d({ vectors, n, dim, seed });
+    const centres = clusterCentres(points, Int32Array.from({ length: n }, (_, i) => Math.floor(i / perBlob)), 4);
+    const distance = (a: number, b: number) => Math.hypot(centres[2 * a] - centres[2 * b], centres[2 * a + 1] - centres[2 * b + 1]);
+    const within = (distance(0, 1) + distance(2, 3)) / 2;
+    const across = (distance(0, 2) + distance(0, 3) + distance(1, 2) + distance(1, 3)) / 4;
+    assert.ok(within < across, `seed ${seed}: blobs of one group are ${within.toFixed(1)} apart on average, of different groups ${across.toFixed(1)}`);
+  }
+});
