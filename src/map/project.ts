@@ -1,7 +1,8 @@
 // 2-D map of the conversations: UMAP with the paper's settings (cosine, 15 neighbours, min_dist 0),
-// started from the data's principal plane and seeded so a run is reproducible. umap-js is quadratic-ish and single-threaded, so a large corpus is
-// fitted on a seeded sample and every other point is placed at the similarity-weighted mean of the 2-D
-// positions of its nearest sampled points (an inverted-file search over the sample keeps that fast).
+// started from the data's principal plane and seeded so a run is reproducible. umap-js is quadratic-ish
+// and single-threaded, so a large corpus is fitted on a seeded sample and every other point is placed at
+// the similarity-weighted mean of the 2-D positions of its nearest sampled points (an inverted-file
+// search over the sample keeps that fast).
 import { UMAP } from 'umap-js';
 import { exactNeighbours } from '../cluster/knn.ts';
 import { createDotsSpace } from '../util/simd-kernel.ts';
