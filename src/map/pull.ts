@@ -24,11 +24,12 @@ export interface PullOptions {
  * 18 / 18 / 20%.
  */
 export function hierarchyPullWeights(levels: number): number[] {
-  return Array.from({ length: levels }, (_, level) => (level === 0 ? BASE_PULL : PARENT_PULL));
+  return Array.from({ length: levels }, (_, level) => (level === 0 ? BASE_PULL : PARENTS_PULL / (levels - 1)));
 }
 
 const BASE_PULL = 0.3;
-const PARENT_PULL = 1;
+/** Shared by the parent levels, so a deep hierarchy does not drown the conversation's own embedding. */
+const PARENTS_PULL = 1;
 
 /** Rows normalise(x + sum over levels of weight * unit centroid of x's cluster at that level). */
 export function pullTowardClusters(options: PullOptions): Float32Array {

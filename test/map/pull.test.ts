@@ -42,7 +42,8 @@ test('members of a cluster and of a topic come closer; other topics stay apart',
   assert.ok(meanCosine(after, sameTopicOnly) > meanCosine(after, otherTopic) + 0.3);
 });
 
-test('weights: a light pull to the base cluster, a full one to every parent; memberships must cover every row', () => {
-  assert.deepEqual(hierarchyPullWeights(3), [0.3, 1, 1]);
+test('weights: a light pull to the base cluster, a full one shared by the parents; memberships must cover every row', () => {
+  assert.deepEqual(hierarchyPullWeights(2), [0.3, 1]);
+  assert.deepEqual(hierarchyPullWeights(3), [0.3, 0.5, 0.5]);
   assert.throws(() => pullTowardClusters({ vectors, n, dim, memberships: [base.subarray(1)], weights: [1] }), /level 0 has 39 memberships for 40 points/);
 });
