@@ -23,9 +23,9 @@ export interface EmbedThroughput {
 }
 
 /** USE-lite throughput on `texts`; workers 1 runs the model in the calling thread. */
-export async function measureUseLite(texts: string[], workers: number): Promise<EmbedThroughput> {
+export async function measureUseLite(texts: string[], workers: number, quantized = false): Promise<EmbedThroughput> {
   const loadStart = performance.now();
-  const embedder = await createUseLiteEmbedder({ workers });
+  const embedder = await createUseLiteEmbedder({ workers, quantized });
   await embedder.embed(['load the model']); // it loads on the first call
   const loadSeconds = (performance.now() - loadStart) / 1000;
   try {
@@ -76,6 +76,14 @@ export async function run(): Promise<void> {
   for (const r of results.slice(1)) {
     console.log(`  speed-up ${r.workers} vs 1 workers: ${(r.textsPerSecond / results[0].textsPerSecond).toFixed(2)}x`);
   }
+  // use-lite-int8 on the same texts and threads as the 2-worker run.
+  const int8 = await measureUseLite(texts, 2, true);
+  let cosine = 0;
+  int8.vectors.forEach((vector, i) => vector.forEach((value, j) => (cosine += value * results[1].vectors[i][j])));
+  console.log(
+    `  use-lite-int8, 2 worker threads: ${int8.textsPerSecond.toFixed(1)} texts/s, ${(int8.textsPerSecond / results[1].textsPerSecond).toFixed(2)}x the exact model; ` +
+      `mean cosine to its vectors ${(cosine / texts.length).toFixed(4)}`,
+  );
 
   // Cache: the first call stores the vectors computed above (replayed, not recomputed), the second reads them.
   const vectorByText = new Map(texts.map((text, i) => [text, results[1].vectors[i]]));

@@ -105,9 +105,17 @@ export function readUseLiteWeights(dir = useLitePackageDir()): Map<string, Weigh
   return weights;
 }
 
+export interface UseLiteGraphOptions {
+  /**
+   * Dense layers in 8-bit integer arithmetic (see quantizedDense): about 1.5x as many texts per
+   * CPU-second, vectors at cosine 0.9987 on average (0.995 at worst) from the exact ones.
+   */
+  quantized?: boolean;
+}
+
 /** The encoded ONNX model: inputs `ids` (int32 [batch, length]) and `mask` (float [batch, length]), output `embedding` (float [batch, 512]). */
-export function buildUseLiteGraph(weights: Map<string, Weight>): Uint8Array {
-  const graph = createGraphBuilder(weights);
+export function buildUseLiteGraph(weights: Map<string, Weight>, options: UseLiteGraphOptions = {}): Uint8Array {
+  const graph = createGraphBuilder(weights, options.quantized === true);
   const { node, constant, weight } = graph;
 
   // Shared inputs: the attention bias of padded keys, the timing signal of positions 0..length-1.
@@ -155,22 +163,67 @@ function transformerLayer(graph: GraphBuilder, input: string, residual: string, 
 
 /** x W + b; `shape` reinterprets a 1x1 convolution kernel [1, 1, in, out] as the matrix [in, out]. */
 function dense(graph: GraphBuilder, input: string, kernel: string, bias: string, shape?: number[]): string {
+  if (graph.quantized) return quantizedDense(graph, input, kernel, bias, shape);
   const [product] = graph.node('MatMul', [input, graph.weight(kernel, shape)]);
   return graph.node('Add', [product, graph.weight(bias)])[0];
 }
+
+/**
+ * Weights 7-bit (per output column), activations 8-bit with one scale per token row, so a text's vector
+ * does not depend on the other texts of its batch (a resumed run must equal a clean one). 7 bits because
+ * x86 AVX2's integer product adds pairs of u8 x s8 in 16 bits: 2 x 255 x 127 overflows, 2 x 255 x 63 not.
+ */
+function quantizedDense(graph: GraphBuilder, input: string, kernel: string, bias: string, shape?: number[]): string {
+  const { node, constant } = graph;
+  const dims = shape ?? graph.shapeOf(kernel);
+  const [rows, columns] = dims.slice(-2);
+  const { values } = graph.raw(kernel);
+  const columnScales = new Float32Array(columns);
+  const quantized = new Int8Array(rows * columns);
+  for (let c = 0; c < columns; c++) {
+    let largest = 0;
+    for (let r = 0; r < rows; r++) largest = Math.max(largest, Math.abs(values[r * columns + c]));
+    columnScales[c] = largest / WEIGHT_LEVELS || 1;
+    for (let r = 0; r < rows; r++) quantized[r * columns + c] = Math.round(values[r * columns + c] / columnScales[c]);
+  }
+  const weightName = graph.initializer(`${kernel}:int8`, [rows, columns], onnx.TensorProto.DataType.INT8, new Uint8Array(quantized.buffer));
+  const scaleName = graph.initializer(`${kernel}:scales`, [columns], onnx.TensorProto.DataType.FLOAT, new Uint8Array(columnScales.buffer));
+  const weightZero = graph.initializer('int8_zero', [], onnx.TensorProto.DataType.INT8, new Uint8Array(1));
+  const tokenZero = graph.initializer('uint8_128', [], onnx.TensorProto.DataType.UINT8, new Uint8Array([128]));
+  // Tokens as rows: each row's scale is its largest magnitude / 127, its zero point 128.
+  const [flat] = node('Reshape', [input, constant(`rows_of_${rows}`, [2], [-1, rows], 'int64')]);
+  const [largest] = node('ReduceMax', [node('Abs', [flat])[0]], { keepdims: 0, axes: [1] });
+  const [rowScales] = node('Mul', [node('Max', [largest, constant('smallest_scale', [], [1e-12])])[0], constant('one_127th', [], [1 / 127])]);
+  const [rowZeros] = node('Expand', [tokenZero, node('Shape', [rowScales])[0]]);
+  const [tokens] = node('QuantizeLinear', [flat, rowScales, rowZeros], { axis: 0 });
+  const [products] = node('MatMulInteger', [tokens, weightName, tokenZero, weightZero]);
+  const [scaled] = node('Mul', [node('DequantizeLinear', [products, rowScales], { axis: 0 })[0], scaleName]);
+  const [biased] = node('Add', [scaled, graph.weight(bias)]);
+  const [leading] = node('Slice', [node('Shape', [input])[0], constant('zero_i64_1', [1], [0], 'int64'), constant('minus_one_i64', [1], [-1], 'int64')]);
+  const [outputShape] = node('Concat', [leading, constant(`width_${columns}`, [1], [columns], 'int64')], { axis: 0 });
+  return node('Reshape', [biased, outputShape])[0];
+}
+
+/** Largest weight magnitude in quantizedDense (7 bits; see there). */
+const WEIGHT_LEVELS = 63;
 
 type AttributeValue = number | number[];
 /** The attributes this graph sets that ONNX types as float; every other number is an int. */
 const FLOAT_ATTRIBUTES = new Set(['epsilon']);
 interface GraphBuilder {
+  /** Dense layers in integer arithmetic (UseLiteGraphOptions.quantized). */
+  quantized: boolean;
   node(op: string, inputs: string[], attributes?: Record<string, AttributeValue>, outputs?: number | string[]): string[];
   constant(name: string, dims: number[], values: number[], type?: 'float' | 'int64'): string;
   weight(name: string, shape?: number[]): string;
+  /** A tensor given as raw little-endian bytes of ONNX type `dataType`. */
+  initializer(name: string, dims: number[], dataType: number, bytes: Uint8Array): string;
+  raw(name: string): Weight;
   shapeOf(name: string): number[];
   encode(): Uint8Array;
 }
 
-function createGraphBuilder(weights: Map<string, Weight>): GraphBuilder {
+function createGraphBuilder(weights: Map<string, Weight>, quantized: boolean): GraphBuilder {
   const nodes: onnxProto.onnx.INodeProto[] = [];
   const initializers = new Map<string, onnxProto.onnx.ITensorProto>();
   let counter = 0;
@@ -185,6 +238,7 @@ function createGraphBuilder(weights: Map<string, Weight>): GraphBuilder {
     return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
   };
   return {
+    quantized,
     node(op, inputs, attributes = {}, outputs = 1) {
       const names = typeof outputs === 'number' ? Array.from({ length: outputs }, () => `${op.toLowerCase()}_${counter++}`) : outputs;
       nodes.push({ opType: op, input: inputs, output: names, attribute: Object.entries(attributes).map(([name, value]) => attribute(name, value)) });
@@ -211,6 +265,11 @@ function createGraphBuilder(weights: Map<string, Weight>): GraphBuilder {
       }
       return key;
     },
+    initializer(name, dims, dataType, bytes) {
+      if (!initializers.has(name)) initializers.set(name, { name, dims, dataType, rawData: bytes });
+      return name;
+    },
+    raw: find,
     shapeOf: (name) => find(name).shape,
     encode() {
       const tensor = (name: string, elemType: number, dims: (string | number)[]): onnxProto.onnx.IValueInfoProto => ({

@@ -6,7 +6,7 @@
 // ONNX Runtime's node binding runs a session synchronously on the calling thread, its intra-op threads
 // aside; so one single-threaded session per worker thread keeps the main thread free and each core busy.
 import type { FlatBatchEmbed } from './types.ts';
-import { buildUseLiteGraph, readUseLiteVocabulary, readUseLiteWeights, USE_LITE_MAX_TOKENS } from './use-lite-graph.ts';
+import { buildUseLiteGraph, readUseLiteVocabulary, readUseLiteWeights, USE_LITE_MAX_TOKENS, type UseLiteGraphOptions } from './use-lite-graph.ts';
 import { createUseLiteTokenizer } from './use-lite-tokenizer.ts';
 
 export const USE_LITE_DIMENSIONS = 512;
@@ -31,13 +31,13 @@ export function truncateForUseLite(text: string, maxChars = USE_LITE_MAX_CHARS):
 const TEXTS_PER_RUN = 16;
 
 /** Loads the model into this thread: one ONNX Runtime session with one intra-op thread. */
-export async function loadUseLite(): Promise<FlatBatchEmbed> {
+export async function loadUseLite(options: UseLiteGraphOptions = {}): Promise<FlatBatchEmbed> {
   // Imported here so that a platform without ONNX Runtime's native library fails at the embed stage
   // with this message, not in every command.
   const ort = await import('onnxruntime-node').catch((error: unknown) => {
     throw new Error(`USE-lite runs on onnxruntime-node, whose native library did not load on ${process.platform}-${process.arch}`, { cause: error });
   });
-  const session = await ort.InferenceSession.create(buildUseLiteGraph(readUseLiteWeights()), {
+  const session = await ort.InferenceSession.create(buildUseLiteGraph(readUseLiteWeights(), options), {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',

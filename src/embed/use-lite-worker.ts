@@ -1,6 +1,7 @@
 // Worker thread: loads USE-lite once, then embeds the batches it is sent. Vectors go back as one
 // flat Float32Array whose buffer is transferred, not copied.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { UseLiteGraphOptions } from './use-lite-graph.ts';
 import { loadUseLite } from './use-lite-model.ts';
 import type { WorkerReply, WorkerRequest } from './worker-pool.ts';
 
@@ -8,7 +9,7 @@ if (!parentPort) throw new Error('use-lite-worker.ts must run as a worker thread
 const port = parentPort;
 
 try {
-  const embedBatch = await loadUseLite();
+  const embedBatch = await loadUseLite(workerData as UseLiteGraphOptions);
   port.on('message', async (request: WorkerRequest) => {
     try {
       const vectors = await embedBatch(request.texts);

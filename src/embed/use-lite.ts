@@ -5,6 +5,7 @@ import { defaultThreadCount } from '../util/threads.ts';
 import { z } from 'zod';
 import { loadUseLite, truncateForUseLite, USE_LITE_DIMENSIONS } from './use-lite-model.ts';
 import type { Embedder, FlatBatchEmbed } from './types.ts';
+import type { UseLiteGraphOptions } from './use-lite-graph.ts';
 import { embedInBatches } from './batches.ts';
 import { startBatchWorker, type BatchWorker } from './worker-pool.ts';
 import { workerScript } from '../util/worker.ts';
@@ -12,6 +13,8 @@ import { workerScript } from '../util/worker.ts';
 export { normalise, normaliseRows, truncateForUseLite, USE_LITE_DIMENSIONS, USE_LITE_MAX_CHARS } from './use-lite-model.ts';
 
 export const USE_LITE_ID = 'use-lite';
+/** The same model with 8-bit dense layers (UseLiteGraphOptions.quantized); its vectors are cached apart. */
+export const USE_LITE_INT8_ID = 'use-lite-int8';
 
 /**
  * Texts per batch sent to a thread, which runs them 16 at a time sorted by token count. On 1,983 oasst1
@@ -25,6 +28,8 @@ const UseLiteOptionsSchema = z.object({
   /** Worker threads, each with its own model; 0 or 1 runs in the calling thread. */
   workers: z.number().int().min(0).max(64).optional(),
   batchSize: z.number().int().min(1).max(1024).optional(),
+  /** 8-bit dense layers: about 1.5x faster, vectors slightly different (id USE_LITE_INT8_ID). */
+  quantized: z.boolean().optional(),
 });
 export type UseLiteOptions = z.input<typeof UseLiteOptionsSchema>;
 
@@ -41,16 +46,17 @@ export async function createUseLiteEmbedder(options: UseLiteOptions = {}): Promi
   const parsed = UseLiteOptionsSchema.parse(options);
   const workers = parsed.workers ?? defaultThreadCount();
   const batchSize = parsed.batchSize ?? USE_LITE_BATCH_SIZE;
+  const graphOptions: UseLiteGraphOptions = { quantized: parsed.quantized === true };
   let loading: Promise<{ runners: FlatBatchEmbed[]; workers: BatchWorker[] }> | undefined;
   let closed = false;
   const load = () =>
     (loading ??=
       workers >= 2
-        ? startWorkers(workers).then((started) => ({ runners: started.map((worker) => worker.embedBatch), workers: started }))
-        : loadUseLite().then((embedBatch) => ({ runners: [embedBatch], workers: [] })));
+        ? startWorkers(workers, graphOptions).then((started) => ({ runners: started.map((worker) => worker.embedBatch), workers: started }))
+        : loadUseLite(graphOptions).then((embedBatch) => ({ runners: [embedBatch], workers: [] })));
 
   return {
-    id: USE_LITE_ID,
+    id: graphOptions.quantized ? USE_LITE_INT8_ID : USE_LITE_ID,
     dimensions: USE_LITE_DIMENSIONS,
     threads: workers >= 2 ? workers : 1,
     async embed(texts) {
@@ -70,9 +76,9 @@ export async function createUseLiteEmbedder(options: UseLiteOptions = {}): Promi
   };
 }
 
-async function startWorkers(count: number): Promise<BatchWorker[]> {
+async function startWorkers(count: number, graphOptions: UseLiteGraphOptions): Promise<BatchWorker[]> {
   const script = workerScript(import.meta.url, 'use-lite-worker');
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startBatchWorker(script)));
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startBatchWorker(script, graphOptions)));
   const ready = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = started.find((s) => s.status === 'rejected');
   if (failure) {

@@ -22,8 +22,8 @@ export interface BatchWorker {
  * Starts one worker and waits until it has loaded its model. The worker is unref'd while idle, so a
  * caller that forgets close() does not keep the process alive; it is ref'd while a batch is in flight.
  */
-export function startBatchWorker(script: URL): Promise<BatchWorker> {
-  const worker = startWorker(script);
+export function startBatchWorker(script: URL, workerData?: unknown): Promise<BatchWorker> {
+  const worker = startWorker(script, { workerData });
   const pending = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let exited = false;

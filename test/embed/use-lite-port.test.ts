@@ -82,3 +82,26 @@ test('a model package with a weight missing or cut short, or no manifest, fails 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the 8-bit graph stays close to the exact one, and a text gets the same vector whatever its batch', async () => {
+  const texts = [...EDGE_CASES.filter(Boolean), ...sampleTexts(['oasst1-en/conversations.jsonl', 'clinc150/conversations.jsonl', 'arena-hard-v2/conversations.jsonl'], 60)];
+  const exact = await loadUseLite();
+  const quantized = await loadUseLite({ quantized: true });
+  const [expected, actual] = [await exact(texts), await quantized(texts)];
+  let sum = 0;
+  let worst = 1;
+  for (let i = 0; i < texts.length; i++) {
+    let cosine = 0;
+    for (let j = 0; j < 512; j++) cosine += expected[i * 512 + j] * actual[i * 512 + j]; // rows are unit length
+    sum += cosine;
+    worst = Math.min(worst, cosine);
+  }
+  assert.ok(sum / texts.length > 0.997 && worst > 0.99, `cosine to the exact vectors: mean ${sum / texts.length}, worst ${worst}`);
+  // Alone, each text is its own batch and pads to nothing; in the full call it shares runs of 16 with others.
+  let drift = 0;
+  for (let i = 0; i < texts.length; i += 7) {
+    const alone = await quantized([texts[i]]);
+    for (let j = 0; j < 512; j++) drift = Math.max(drift, Math.abs(alone[j] - actual[i * 512 + j]));
+  }
+  assert.ok(drift < 1e-5, `a text's 8-bit vector moved by ${drift} with its batch`);
+});

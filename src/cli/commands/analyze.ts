@@ -20,7 +20,7 @@ export type AnalysisFlags = Omit<AnalyzeOptions, 'log' | 'onStage' | 'llm'> & Ll
 /** The analysis options shared by `analyze` and `demo`. */
 export function addAnalysisOptions(command: Command): Command {
   return command
-    .option('--embedder <spec>', 'embedding model: use-lite (packaged, offline) or hf:<model id or local folder>', 'use-lite')
+    .option('--embedder <spec>', 'embedding model: use-lite (packaged, offline), use-lite-int8 (the same with 8-bit layers: about 1.5x faster, vectors slightly different) or hf:<model id or local folder>', 'use-lite')
     .option('--k <n>', 'number of base clusters (default: about one per 100 conversations)', positiveInt)
     .option('--levels <n>', 'number of hierarchy levels including the base (default: from the corpus size)', positiveInt)
     .option('--top <n>', 'number of top-level clusters (default: from the corpus size)', positiveInt)

@@ -43,7 +43,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--levels <n>', 'hierarchy levels counting the base, e.g. 3 (default: from base/top, ~10x per level)')
     .option('--seed <n>', 'random seed, e.g. 7', '1')
     .option('--restarts <n>', 'k-means restarts, e.g. 10 (default: k-means default)')
-    .option('--embedder <spec>', `embedder: ${DEFAULT_EMBEDDER} or hf:<model>, e.g. hf:Xenova/all-mpnet-base-v2`, DEFAULT_EMBEDDER)
+    .option('--embedder <spec>', `embedder: ${DEFAULT_EMBEDDER}, use-lite-int8 or hf:<model>, e.g. hf:Xenova/all-mpnet-base-v2`, DEFAULT_EMBEDDER)
     .option('--no-baseline', 'skip plain k-means on the embeddings (shown for comparison by default)')
     .option('--cache-dir <dir>', 'keep embeddings here between runs, e.g. .clio-eval-cache')
     .addOption(new Option('--json', 'print the result as JSON'))
