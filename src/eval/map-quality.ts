@@ -96,7 +96,7 @@ async function main(dir: string): Promise<void> {
     const { embedder: spec } = MapSettings.parse(settings);
     const docs = await loadDocuments(ws);
     const base = await loadBaseAssignments(ws, run.run_id, docs);
-    const memberships = await loadMemberships(ws, run.run_id, docs, base);
+    const memberships = await loadMemberships(ws, run.run_id, base);
     const stored = await ws.all<{ conversation_id: string; x: number; y: number }>('SELECT conversation_id, x, y FROM map_points WHERE run_id = $1', [run.run_id]);
     const position = new Map(stored.map((row) => [row.conversation_id, row]));
     const points = new Float32Array(2 * docs.ids.length);

@@ -210,7 +210,7 @@ export async function analyze(ws: Workspace, options: AnalyzeOptions): Promise<A
   await stage('map', async () => {
     // Each conversation is pulled toward its cluster's and its parents' mean embeddings, so the map keeps
     // every cluster together and every topic in one region.
-    const memberships = await loadMemberships(ws, runId, docs, assignments);
+    const memberships = await loadMemberships(ws, runId, assignments);
     const weights = hierarchyPullWeights(memberships.length);
     const data = pullTowardClusters({ vectors: await ensureVectors(), n: docs.ids.length, dim, memberships, weights });
     const points = await withProgress({ label: 'map', unit: 'steps' }, (onProgress) =>

@@ -42,6 +42,8 @@ export async function loadDocuments(ws: Workspace, source: DocumentSource = KEYW
 }
 
 export const clusterId = (level: number, index: number): string => `${level}-${index}`;
+/** The index within its level of a cluster id made by clusterId. */
+const clusterIndex = (id: string): number => Number(id.split('-')[1]);
 
 export async function writeBaseClusters(ws: Workspace, runId: string, docs: Documents, assignments: Int32Array, k: number): Promise<void> {
   await ws.run('BEGIN TRANSACTION');
@@ -68,7 +70,7 @@ export async function writeBaseClusters(ws: Workspace, runId: string, docs: Docu
 export async function loadBaseAssignments(ws: Workspace, runId: string, docs: Documents): Promise<Int32Array> {
   const reader = await ws.db.runAndReadAll('SELECT conversation_id, cluster_id FROM cluster_members WHERE run_id = $1', [runId]);
   const byId = new Map<string, number>();
-  for (const [id, cluster] of reader.getRows()) byId.set(String(id), Number(String(cluster).split('-')[1]));
+  for (const [id, cluster] of reader.getRows()) byId.set(String(id), clusterIndex(String(cluster)));
   const out = new Int32Array(docs.ids.length);
   docs.ids.forEach((id, i) => {
     const cluster = byId.get(id);
@@ -97,13 +99,12 @@ export async function loadLabels(ws: Workspace, runId: string, level: number, co
     [runId, level],
   );
   const labels = Array.from({ length: count }, () => ({ name: '', description: '' }));
-  for (const row of rows) labels[Number(row.cluster_id.split('-')[1])] = { name: row.name ?? '', description: row.description ?? '' };
+  for (const row of rows) labels[clusterIndex(row.cluster_id)] = { name: row.name ?? '', description: row.description ?? '' };
   return labels;
 }
 
-/** Forgets every level above the base (and the base clusters' parents), before a hierarchy is written again. */
 /** Each conversation's cluster at every level, base first (from the stored base members and parent links). */
-export async function loadMemberships(ws: Workspace, runId: string, docs: Documents, base: Int32Array): Promise<Int32Array[]> {
+export async function loadMemberships(ws: Workspace, runId: string, base: Int32Array): Promise<Int32Array[]> {
   const rows = await ws.all<{ cluster_id: string; parent_id: string | null }>(
     'SELECT cluster_id, parent_id FROM clusters WHERE run_id = $1 AND parent_id IS NOT NULL',
     [runId],
@@ -112,16 +113,17 @@ export async function loadMemberships(ws: Workspace, runId: string, docs: Docume
   const memberships = [base];
   for (let level = 1; ; level++) {
     const below = memberships[level - 1];
-    const next = new Int32Array(docs.ids.length);
+    const next = new Int32Array(base.length);
     for (let i = 0; i < below.length; i++) {
       const parent = parentOf.get(clusterId(level - 1, below[i]));
       if (parent === undefined) return memberships;
-      next[i] = Number(parent.split('-')[1]);
+      next[i] = clusterIndex(parent);
     }
     memberships.push(next);
   }
 }
 
+/** Forgets every level above the base (and the base clusters' parents), before a hierarchy is written again. */
 export async function clearParentLevels(ws: Workspace, runId: string): Promise<void> {
   await ws.run('DELETE FROM clusters WHERE run_id = $1 AND level >= 1', [runId]);
   await ws.run('UPDATE clusters SET parent_id = NULL WHERE run_id = $1', [runId]);

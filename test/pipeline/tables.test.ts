@@ -24,8 +24,8 @@ test('loadMemberships follows the stored parent links from every conversation up
     const top = Int32Array.from(middle, (c) => topOf[c]);
     await writeParentLevel(ws, runId, 2, topOf, 2, [label, label], docs, top);
 
-    assert.deepEqual(await loadMemberships(ws, runId, docs, base), [base, middle, top]);
-    assert.deepEqual(await loadMemberships(ws, 'another run', docs, base), [base], 'a run without parent levels has the base level only');
+    assert.deepEqual(await loadMemberships(ws, runId, base), [base, middle, top]);
+    assert.deepEqual(await loadMemberships(ws, 'another run', base), [base], 'a run without parent levels has the base level only');
   } finally {
     ws.close();
   }
